@@ -1,0 +1,129 @@
+"""Setting up clients: organisations, their communities, groups and managers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from flotte.accounts.models import (
+    Community,
+    Organisation,
+    OrganisationManager,
+    User,
+    UserGroup,
+)
+from flotte.accounts.selectors import (
+    is_operator,
+    require_manager_of_community,
+    require_manager_of_organisation,
+)
+from flotte.core import clock
+from flotte.core.audit import audit
+from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+
+def full_clean_or_fail(instance: Any, exclude: list[str] | None = None) -> None:
+    """Run the model's own validation and turn it into a service error."""
+    try:
+        instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        fields = {name: " ".join(messages) for name, messages in error.message_dict.items()}
+        message = "; ".join(f"{name}: {text}" for name, text in fields.items())
+        raise ValidationFailed(message, fields=fields) from None
+
+
+def save_unique(instance: Any, what: str) -> None:
+    """Insert or update, turning a uniqueness clash into a 409."""
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError:
+        raise Conflict(f"this {what} already exists", code="duplicate") from None
+
+
+@transaction.atomic
+def organisation_create(*, actor: User, name: str, slug: str, **fields: Any) -> Organisation:
+    if not is_operator(actor):
+        raise PermissionDenied("only the operator creates organisations")
+    organisation = Organisation(name=name, slug=slug, **fields)
+    full_clean_or_fail(organisation)
+    save_unique(organisation, "organisation")
+    audit("organisation.created", organisation, actor=actor, data={"slug": slug})
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(*, actor: User, organisation: Organisation,
+                        **fields: Any) -> Organisation:
+    require_manager_of_organisation(actor, organisation)
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    full_clean_or_fail(organisation)
+    save_unique(organisation, "organisation")
+    audit("organisation.updated", organisation, actor=actor, data={"fields": sorted(fields)})
+    return organisation
+
+
+@transaction.atomic
+def manager_appoint(*, actor: User, organisation: Organisation, user: User) -> OrganisationManager:
+    require_manager_of_organisation(actor, organisation)
+    role, created = OrganisationManager.objects.get_or_create(
+        user=user, organisation=organisation, defaults={"since": clock.now()}
+    )
+    if created:
+        audit("organisation.manager_appointed", role, actor=actor, data={"user": user.email})
+    return role
+
+
+@transaction.atomic
+def community_create(*, actor: User, organisation: Organisation, name: str, slug: str,
+                     **fields: Any) -> Community:
+    require_manager_of_organisation(actor, organisation)
+    group = fields.get("default_group")
+    if group is not None and group.organisation_id != organisation.pk:
+        raise NotFound("no such group in this organisation")
+    community = Community(organisation=organisation, name=name, slug=slug, **fields)
+    full_clean_or_fail(community)
+    save_unique(community, "community address")
+    audit("community.created", community, actor=actor, data={"slug": slug})
+    return community
+
+
+@transaction.atomic
+def community_update(*, actor: User, community: Community, **fields: Any) -> Community:
+    require_manager_of_community(actor, community)
+    group = fields.get("default_group")
+    if group is not None and group.organisation_id != community.organisation_id:
+        raise NotFound("no such group in this organisation")
+    for name, value in fields.items():
+        setattr(community, name, value)
+    full_clean_or_fail(community)
+    save_unique(community, "community address")
+    audit("community.updated", community, actor=actor, data={"fields": sorted(fields)})
+    return community
+
+
+@transaction.atomic
+def group_create(*, actor: User, organisation: Organisation, name: str,
+                 private_use_allowed: bool = False) -> UserGroup:
+    require_manager_of_organisation(actor, organisation)
+    group = UserGroup(organisation=organisation, name=name.strip(),
+                      private_use_allowed=private_use_allowed)
+    full_clean_or_fail(group)
+    save_unique(group, "group")
+    audit("user_group.created", group, actor=actor, data={"name": group.name})
+    return group
+
+
+@transaction.atomic
+def membership_set_group(*, actor: User, membership: Any, group: UserGroup | None) -> Any:
+    require_manager_of_community(actor, membership.community)
+    if group is not None and group.organisation_id != membership.community.organisation_id:
+        raise NotFound("no such group in this organisation")
+    membership.group = group
+    membership.save(update_fields=["group"])
+    audit("membership.group_changed", membership, actor=actor,
+          data={"group": group.pk if group else None})
+    return membership

@@ -1,0 +1,334 @@
+"""The parameters registry: every setting a manager can change, declared once
+with its type, default, bounds, the levels where it may be set and a French
+and English description.
+
+A value set at a more specific level wins: vehicle, then user group, then
+community, then organisation, then the declared default. Each app declares
+its own parameters in its ``params.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from flotte.core import clock
+from flotte.core.audit import audit
+from flotte.core.errors import NotFound, ValidationFailed
+
+if TYPE_CHECKING:
+    from flotte.accounts.models import Community, Organisation, User, UserGroup
+    from flotte.fleet.models import Vehicle
+
+
+class Level(StrEnum):
+    ORGANISATION = "organisation"
+    COMMUNITY = "community"
+    GROUP = "group"
+    VEHICLE = "vehicle"
+
+
+# Most specific first: the first level with a value wins.
+PRECEDENCE = (Level.VEHICLE, Level.GROUP, Level.COMMUNITY, Level.ORGANISATION)
+
+
+class Kind(StrEnum):
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    TEXT = "text"
+    CHOICE = "choice"
+    TEXT_LIST = "text_list"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    key: str
+    kind: Kind
+    default: Any
+    levels: tuple[Level, ...]
+    fr: str
+    en: str
+    minimum: Decimal | int | None = None
+    maximum: Decimal | int | None = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+    module: str = field(default="", compare=False)
+
+    def clean(self, raw: Any) -> Any:
+        """Check and normalise a value; a bad one raises with a clear message."""
+        value = self._coerce(raw)
+        if self.kind in (Kind.INT, Kind.DECIMAL):
+            if self.minimum is not None and value < self.minimum:
+                raise self._bad(raw, f"must be at least {self.minimum}")
+            if self.maximum is not None and value > self.maximum:
+                raise self._bad(raw, f"must be at most {self.maximum}")
+        if self.kind is Kind.CHOICE and value not in self.choices:
+            raise self._bad(raw, f"must be one of {', '.join(self.choices)}")
+        return value
+
+    def _coerce(self, raw: Any) -> Any:
+        if self.kind is Kind.INT:
+            if isinstance(raw, bool) or not isinstance(raw, int | str):
+                raise self._bad(raw, "must be a whole number")
+            try:
+                return int(raw)
+            except ValueError:
+                raise self._bad(raw, "must be a whole number") from None
+        if self.kind is Kind.DECIMAL:
+            if isinstance(raw, bool | float) or not isinstance(raw, int | str | Decimal):
+                raise self._bad(raw, "must be a decimal number written as text, like \"10.00\"")
+            try:
+                number = Decimal(raw)
+            except InvalidOperation:
+                raise self._bad(raw, "must be a decimal number") from None
+            if not number.is_finite():
+                raise self._bad(raw, "must be a finite number")
+            return number
+        if self.kind is Kind.BOOL:
+            if not isinstance(raw, bool):
+                raise self._bad(raw, "must be true or false")
+            return raw
+        if self.kind in (Kind.TEXT, Kind.CHOICE):
+            if not isinstance(raw, str):
+                raise self._bad(raw, "must be text")
+            return raw.strip()
+        if self.kind is Kind.TEXT_LIST:
+            if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+                raise self._bad(raw, "must be a list of texts")
+            return [item.strip().lower() for item in raw if item.strip()]
+        raise AssertionError(self.kind)
+
+    def _bad(self, raw: Any, why: str) -> ValidationFailed:
+        return ValidationFailed(
+            f"{self.key}: {json.dumps(raw, default=str)} {why}",
+            code="invalid_parameter",
+            fields={"value": why},
+        )
+
+    def to_json(self, value: Any) -> Any:
+        return str(value) if isinstance(value, Decimal) else value
+
+    def from_json(self, stored: Any) -> Any:
+        return Decimal(stored) if self.kind is Kind.DECIMAL else stored
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "type": self.kind.value,
+            "default": self.to_json(self.default),
+            "minimum": None if self.minimum is None else self.to_json(self.minimum),
+            "maximum": None if self.maximum is None else self.to_json(self.maximum),
+            "choices": list(self.choices),
+            "unit": self.unit,
+            "levels": [level.value for level in self.levels],
+            "description": {"fr": self.fr, "en": self.en},
+            "module": self.module,
+        }
+
+
+_registry: dict[str, Parameter] = {}
+
+
+def declare(
+    key: str,
+    kind: Kind,
+    default: Any,
+    *,
+    levels: tuple[Level, ...],
+    fr: str,
+    en: str,
+    minimum: Decimal | int | None = None,
+    maximum: Decimal | int | None = None,
+    choices: tuple[str, ...] = (),
+    unit: str = "",
+) -> Parameter:
+    if key in _registry:
+        raise ValueError(f"parameter {key} is declared twice")
+    if not levels:
+        raise ValueError(f"parameter {key} has no level")
+    import inspect
+
+    caller = inspect.stack()[1].frame.f_globals.get("__name__", "")
+    parameter = Parameter(
+        key, kind, default, levels, fr, en, minimum, maximum, choices, unit, module=caller
+    )
+    parameter.clean(parameter.to_json(default))  # a bad default is a programming error
+    _registry[key] = parameter
+    return parameter
+
+
+def registry() -> dict[str, Parameter]:
+    return dict(sorted(_registry.items()))
+
+
+def get_parameter(key: str) -> Parameter:
+    try:
+        return _registry[key]
+    except KeyError:
+        raise NotFound(f"no parameter is called {key!r}", code="unknown_parameter") from None
+
+
+def param_value(
+    key: str,
+    *,
+    organisation: Organisation,
+    community: Community | None = None,
+    group: UserGroup | None = None,
+    vehicle: Vehicle | None = None,
+) -> Any:
+    """The value in force for this context: the most specific level wins."""
+    from flotte.accounts.models import ParameterValue
+
+    parameter = get_parameter(key)
+    targets = {
+        Level.ORGANISATION: Q(level=Level.ORGANISATION),
+        Level.COMMUNITY: Q(level=Level.COMMUNITY, community=community) if community else None,
+        Level.GROUP: Q(level=Level.GROUP, group=group) if group else None,
+        Level.VEHICLE: Q(level=Level.VEHICLE, vehicle=vehicle) if vehicle else None,
+    }
+    wanted = Q()
+    for level in parameter.levels:
+        condition = targets[level]
+        if condition is not None:
+            wanted |= condition
+    if not wanted:
+        return parameter.default
+    rows = {
+        row.level: row.value
+        for row in ParameterValue.objects.filter(organisation=organisation, key=key).filter(wanted)
+    }
+    for level in PRECEDENCE:
+        if level in rows:
+            return parameter.from_json(rows[level])
+    return parameter.default
+
+
+def _target(
+    organisation: Organisation,
+    community: Community | None,
+    group: UserGroup | None,
+    vehicle: Vehicle | None,
+) -> tuple[Level, dict[str, Any]]:
+    given = [
+        (level, obj)
+        for level, obj in [
+            (Level.COMMUNITY, community), (Level.GROUP, group), (Level.VEHICLE, vehicle)
+        ]
+        if obj is not None
+    ]
+    if len(given) > 1:
+        raise ValidationFailed("set a parameter at one level at a time", code="invalid_level")
+    if not given:
+        return Level.ORGANISATION, {}
+    level, obj = given[0]
+    if obj.organisation_id != organisation.pk:
+        raise NotFound(f"no such {level.value} in this organisation")
+    return level, {level.value: obj}
+
+
+@transaction.atomic
+def param_set(
+    *,
+    actor: User | None,
+    key: str,
+    value: Any,
+    organisation: Organisation,
+    community: Community | None = None,
+    group: UserGroup | None = None,
+    vehicle: Vehicle | None = None,
+) -> Any:
+    """Set a parameter at the level of the target given (the organisation when
+    none is). Refuses a level the parameter does not allow and a bad value."""
+    from flotte.accounts.models import ParameterValue
+
+    parameter = get_parameter(key)
+    level, target = _target(organisation, community, group, vehicle)
+    if level not in parameter.levels:
+        allowed = ", ".join(lv.value for lv in parameter.levels)
+        raise ValidationFailed(
+            f"{key} cannot be set per {level.value}; it can be set per {allowed}",
+            code="invalid_level",
+        )
+    cleaned = parameter.clean(value)
+    row, _ = ParameterValue.objects.update_or_create(
+        organisation=organisation,
+        key=key,
+        level=level.value,
+        **target,
+        defaults={
+            "value": parameter.to_json(cleaned),
+            "updated_at": clock.now(),
+            "updated_by": actor,
+        },
+    )
+    audit("parameter.set", row, actor=actor, data={"key": key, "value": row.value, "level": level})
+    return cleaned
+
+
+@transaction.atomic
+def param_unset(
+    *,
+    actor: User | None,
+    key: str,
+    organisation: Organisation,
+    community: Community | None = None,
+    group: UserGroup | None = None,
+    vehicle: Vehicle | None = None,
+) -> None:
+    """Remove a value so that the level above applies again."""
+    from flotte.accounts.models import ParameterValue
+
+    get_parameter(key)
+    level, target = _target(organisation, community, group, vehicle)
+    rows = ParameterValue.objects.filter(
+        organisation=organisation, key=key, level=level.value, **target
+    )
+    for row in rows:
+        audit("parameter.unset", row, actor=actor, data={"key": key, "level": level})
+    rows.delete()
+
+
+def render_markdown() -> str:
+    """``docs/parameters.md``, generated from the registry."""
+    lines = [
+        "# Parameters",
+        "",
+        "Generated by `flotte params --markdown` from the registry; do not edit by hand.",
+        "A value set at a more specific level wins: vehicle, then user group, then "
+        "community, then organisation, then the default.",
+        "",
+        f"{len(_registry)} parameters.",
+        "",
+    ]
+    for parameter in registry().values():
+        bounds = []
+        if parameter.minimum is not None:
+            bounds.append(f"min {parameter.minimum}")
+        if parameter.maximum is not None:
+            bounds.append(f"max {parameter.maximum}")
+        if parameter.choices:
+            bounds.append("one of " + ", ".join(f"`{c}`" for c in parameter.choices))
+        default = json.dumps(parameter.to_json(parameter.default), ensure_ascii=False)
+        lines += [
+            f"## `{parameter.key}`",
+            "",
+            f"- type: {parameter.kind.value}" + (f" ({parameter.unit})" if parameter.unit else ""),
+            f"- default: `{default}`",
+            *([f"- allowed: {'; '.join(bounds)}"] if bounds else []),
+            "- levels: " + ", ".join(level.value for level in parameter.levels),
+            f"- en: {parameter.en}",
+            f"- fr: {parameter.fr}",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def describe_all() -> list[dict[str, Any]]:
+    return [parameter.describe() for parameter in registry().values()]

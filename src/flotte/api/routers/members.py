@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from flotte.accounts.drivers import (
+    booking_refusals,
+    driver_reject,
+    driver_validate,
+    member_suspend,
+    profile_of,
+    suspension_lift,
+)
+from flotte.accounts.models import DriverApproval, Membership, Organisation, Suspension, User
+from flotte.accounts.selectors import (
+    managed_community_ids,
+    member_of_organisation,
+    members_of,
+)
+from flotte.api.common import actor, get_or_404, organisation
+from flotte.api.routers.me import DOCUMENTS, document_response, profile_out
+from flotte.api.schemas import (
+    ErrorOut,
+    MemberDetailOut,
+    MemberOut,
+    ReasonIn,
+    SuspendIn,
+    SuspensionOut,
+)
+from flotte.core.errors import NotFound, PermissionDenied
+
+router = Router(tags=["members"])
+
+
+def _managed(request: HttpRequest, org_id: int) -> Organisation:
+    org = organisation(org_id)
+    if not managed_community_ids(actor(request), org.pk):
+        raise PermissionDenied("only managers see the members")
+    return org
+
+
+def member_row(user: User, org: Organisation) -> dict[str, Any]:
+    approval = next(iter(getattr(user, "org_approvals", [])), None)
+    return {
+        "id": user.pk, "email": user.email, "first_name": user.first_name,
+        "last_name": user.last_name,
+        "approval_status": approval.status if approval else None,
+        "communities": [m.community.slug for m in getattr(user, "org_memberships", [])],
+    }
+
+
+def _prefetched(queryset: QuerySet[User], org: Organisation) -> QuerySet[User]:
+    from django.db.models import Prefetch
+
+    return queryset.prefetch_related(
+        Prefetch("approvals", queryset=DriverApproval.objects.filter(organisation=org),
+                 to_attr="org_approvals"),
+        Prefetch("memberships",
+                 queryset=Membership.objects.filter(community__organisation=org)
+                 .select_related("community"), to_attr="org_memberships"),
+    )
+
+
+@router.get("/{org_id}/members", response={200: list[MemberOut], 403: ErrorOut, 404: ErrorOut})
+@paginate(PageNumberPagination)
+def member_list(request: HttpRequest, org_id: int, status: str | None = None,
+                community: str | None = None) -> list[dict[str, Any]]:
+    """Members of the communities you manage; filter by approval status
+    (``submitted`` is the validation queue) or community slug."""
+    org = _managed(request, org_id)
+    queryset = members_of(org, actor(request))
+    if status == "none":
+        queryset = queryset.exclude(approvals__organisation=org)
+    elif status:
+        queryset = queryset.filter(approvals__organisation=org, approvals__status=status)
+    if community:
+        queryset = queryset.filter(memberships__community__slug=community)
+    return [member_row(user, org) for user in _prefetched(queryset.distinct(), org)]
+
+
+def _member(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisation, User]:
+    org = _managed(request, org_id)
+    return org, member_of_organisation(org, actor(request), user_id)
+
+
+@router.get("/{org_id}/members/{user_id}",
+            response={200: MemberDetailOut, 403: ErrorOut, 404: ErrorOut})
+def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, Any]:
+    org, user = _member(request, org_id, user_id)
+    user = _prefetched(User.objects.filter(pk=user.pk), org).get()
+    row = member_row(user, org)
+    approval = next(iter(user.org_approvals), None)  # type: ignore[attr-defined]
+    row.update(
+        phone=user.phone,
+        profile=profile_out(profile_of(user), organisation_ids={org.pk}),
+        approval_reason=approval.reason if approval else "",
+        suspensions=list(Suspension.objects.filter(organisation=org, user=user)),
+        refusals={m.community.slug: [r.message for r in booking_refusals(user, m.community)]
+                  for m in user.org_memberships},  # type: ignore[attr-defined]
+    )
+    return row
+
+
+@router.get("/{org_id}/members/{user_id}/documents/{kind}",
+            response={200: None, 403: ErrorOut, 404: ErrorOut})
+def member_document(request: HttpRequest, org_id: int, user_id: int, kind: str) -> FileResponse:
+    """A member's uploaded document, for checking it; each view is audited."""
+    _, user = _member(request, org_id, user_id)
+    if kind not in DOCUMENTS:
+        raise NotFound(f"documents are {', '.join(DOCUMENTS)}")
+    return document_response(profile_of(user), kind, actor(request))
+
+
+def _approval(org: Organisation, user: User) -> DriverApproval:
+    approval = DriverApproval.objects.filter(organisation=org, user=user).first()
+    if approval is None:
+        raise NotFound("this member has not submitted a driver profile yet", code="not_submitted")
+    return approval
+
+
+@router.post("/{org_id}/members/{user_id}/validate",
+             response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def member_validate(request: HttpRequest, org_id: int, user_id: int) -> dict[str, Any]:
+    org, user = _member(request, org_id, user_id)
+    driver_validate(actor=actor(request), approval=_approval(org, user))
+    return member_detail(request, org_id, user_id)
+
+
+@router.post("/{org_id}/members/{user_id}/reject",
+             response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def member_reject(request: HttpRequest, org_id: int, user_id: int,
+                  payload: ReasonIn) -> dict[str, Any]:
+    org, user = _member(request, org_id, user_id)
+    driver_reject(actor=actor(request), approval=_approval(org, user), reason=payload.reason)
+    return member_detail(request, org_id, user_id)
+
+
+@router.post("/{org_id}/members/{user_id}/suspend",
+             response={201: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def member_suspend_post(request: HttpRequest, org_id: int, user_id: int,
+                        payload: SuspendIn) -> tuple[int, Suspension]:
+    org, user = _member(request, org_id, user_id)
+    return 201, member_suspend(actor=actor(request), organisation=org, user=user,
+                               reason=payload.reason, ends_at=payload.ends_at)
+
+
+@router.post("/{org_id}/suspensions/{suspension_id}/lift",
+             response={200: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def suspension_lift_post(request: HttpRequest, org_id: int, suspension_id: int) -> Suspension:
+    org = _managed(request, org_id)
+    suspension = get_or_404(Suspension.objects.filter(organisation=org), "suspension",
+                            pk=suspension_id)
+    return suspension_lift(actor=actor(request), suspension=suspension)

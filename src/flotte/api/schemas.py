@@ -1,0 +1,441 @@
+"""API shapes. Inputs forbid unknown fields so that a typo is an error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class In(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, str]
+
+
+class MessageOut(Schema):
+    message: str
+
+
+# Auth
+class TokenIn(In):
+    email: str
+    password: str
+    name: str = Field(max_length=100)
+    kind: str = "app"
+    valid_days: int | None = None
+
+
+class TokenCreatedOut(Schema):
+    id: int
+    token: str
+    prefix: str
+    name: str
+    kind: str
+    expires_at: dt.datetime | None
+
+
+class TokenOut(Schema):
+    id: int
+    prefix: str
+    name: str
+    kind: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+# People
+class BrandingOut(Schema):
+    name: str
+    organisation: str
+    logo_url: str
+    primary_colour: str
+    secondary_colour: str
+
+
+class CommunityOut(Schema):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    description: str
+    organisation_id: int
+    signup_open: bool
+    default_group_id: int | None
+    branding: BrandingOut
+
+
+class CommunityIn(In):
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=50)
+    kind: str = "agents"
+    description: str = ""
+    signup_open: bool = True
+    primary_colour: str = ""
+    secondary_colour: str = ""
+    default_group_id: int | None = None
+
+
+class CommunityPatch(In):
+    name: str | None = Field(default=None, max_length=200)
+    kind: str | None = None
+    description: str | None = None
+    signup_open: bool | None = None
+    primary_colour: str | None = None
+    secondary_colour: str | None = None
+    default_group_id: int | None = None
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    slug: str
+    legal_name: str
+    siren: str
+    vat_number: str
+    address: str
+    time_zone: str
+    primary_colour: str
+    secondary_colour: str
+    domain: str
+    support_email: str
+    support_phone: str
+
+
+class OrganisationIn(In):
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=50)
+    legal_name: str = ""
+    siren: str = ""
+    vat_number: str = ""
+    address: str = ""
+    time_zone: str = "Europe/Paris"
+
+
+class OrganisationPatch(In):
+    name: str | None = Field(default=None, max_length=200)
+    legal_name: str | None = None
+    siren: str | None = None
+    vat_number: str | None = None
+    address: str | None = None
+    primary_colour: str | None = None
+    secondary_colour: str | None = None
+    domain: str | None = None
+    support_email: str | None = None
+    support_phone: str | None = None
+
+
+class GroupOut(Schema):
+    id: int
+    name: str
+    private_use_allowed: bool
+
+
+class GroupIn(In):
+    name: str = Field(max_length=100)
+    private_use_allowed: bool = False
+
+
+class MembershipOut(Schema):
+    id: int
+    community_id: int
+    community_slug: str = Field(alias="community.slug")
+    role: str
+    group_id: int | None
+    joined_at: dt.datetime
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    language: str
+    email_verified: bool
+    is_operator: bool
+    memberships: list[MembershipOut]
+    can_book: dict[str, list[str]]
+
+
+class MePatch(In):
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    phone: str | None = Field(default=None, max_length=30)
+    language: str | None = None
+
+
+class ProfileOut(Schema):
+    birth_date: dt.date | None
+    licence_number: str
+    licence_issued_on: dt.date | None
+    licence_expires_on: dt.date | None
+    has_licence_document: bool
+    has_identity_document: bool
+    missing: list[str]
+    approvals: list[dict[str, Any]]
+
+
+class ProfileIn(In):
+    birth_date: dt.date | None = None
+    licence_number: str | None = Field(default=None, max_length=30)
+    licence_issued_on: dt.date | None = None
+    licence_expires_on: dt.date | None = None
+
+
+class SignupIn(In):
+    email: str
+    password: str
+    first_name: str = Field(default="", max_length=100)
+    last_name: str = Field(default="", max_length=100)
+
+
+class TokenBodyIn(In):
+    token: str
+
+
+class InvitationIn(In):
+    email: str
+    role: str = "member"
+    group_id: int | None = None
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    group_id: int | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None
+
+
+class SuspensionOut(Schema):
+    id: int
+    kind: str
+    reason: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime | None
+    lifted_at: dt.datetime | None
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    approval_status: str | None
+    communities: list[str]
+
+
+class MemberDetailOut(MemberOut):
+    phone: str
+    profile: ProfileOut | None
+    approval_reason: str
+    suspensions: list[SuspensionOut]
+    refusals: dict[str, list[str]]
+
+
+class ReasonIn(In):
+    reason: str = Field(max_length=2000)
+
+
+class SuspendIn(In):
+    reason: str = Field(max_length=2000)
+    ends_at: dt.datetime | None = None
+
+
+class ParameterValueOut(Schema):
+    key: str
+    level: str
+    community_id: int | None
+    group_id: int | None
+    vehicle_id: int | None
+    value: Any
+    updated_at: dt.datetime
+
+
+class ParameterSetIn(In):
+    value: Any
+    community_id: int | None = None
+    group_id: int | None = None
+    vehicle_id: int | None = None
+
+
+class ParameterTargetIn(In):
+    community_id: int | None = None
+    group_id: int | None = None
+    vehicle_id: int | None = None
+
+
+class AuditOut(Schema):
+    id: int
+    actor_label: str
+    source: str
+    action: str
+    object_type: str
+    object_id: str
+    data: dict[str, Any]
+    created_at: dt.datetime
+
+
+# Fleet
+class StationOut(Schema):
+    id: int
+    organisation_id: int
+    name: str
+    address: str
+    postcode: str
+    city: str
+    latitude: Decimal
+    longitude: Decimal
+    capacity: int
+    charging_points: int
+    one_way_returns: bool
+    access_notes: str
+    active: bool
+    community_ids: list[int]
+
+
+class StationIn(In):
+    name: str = Field(max_length=200)
+    address: str = Field(max_length=300)
+    postcode: str = ""
+    city: str = ""
+    latitude: Decimal
+    longitude: Decimal
+    capacity: int = Field(default=1, ge=1, le=10000)
+    charging_points: int = Field(default=0, ge=0, le=10000)
+    one_way_returns: bool = False
+    access_notes: str = ""
+    community_ids: list[int] = []
+
+
+class StationPatch(In):
+    name: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    postcode: str | None = None
+    city: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    capacity: int | None = Field(default=None, ge=1, le=10000)
+    charging_points: int | None = Field(default=None, ge=0, le=10000)
+    one_way_returns: bool | None = None
+    access_notes: str | None = None
+    active: bool | None = None
+    community_ids: list[int] | None = None
+
+
+class VehicleOut(Schema):
+    id: int
+    organisation_id: int
+    plate: str
+    vin: str
+    make: str
+    model: str
+    category: str
+    energy: str
+    seats: int
+    range_km: int
+    battery_kwh: Decimal | None
+    consumption_per_100km: Decimal
+    co2_g_km: int
+    home_station_id: int
+    status: str
+    status_note: str
+    accessories: list[str]
+    carpool_friendly: bool
+    community_ids: list[int]
+    allowed_group_ids: list[int]
+
+
+class VehicleIn(In):
+    plate: str = Field(max_length=12)
+    vin: str = ""
+    make: str = Field(max_length=60)
+    model: str = Field(max_length=60)
+    category: str = "city"
+    energy: str
+    seats: int = 5
+    range_km: int = Field(ge=1, le=5000)
+    battery_kwh: Decimal | None = None
+    consumption_per_100km: Decimal = Field(ge=0, le=100)
+    co2_g_km: int = Field(default=0, ge=0, le=1000)
+    home_station_id: int
+    accessories: list[str] = []
+    carpool_friendly: bool = False
+    community_ids: list[int] = []
+    allowed_group_ids: list[int] = []
+
+
+class VehiclePatch(In):
+    plate: str | None = Field(default=None, max_length=12)
+    vin: str | None = None
+    make: str | None = Field(default=None, max_length=60)
+    model: str | None = Field(default=None, max_length=60)
+    category: str | None = None
+    energy: str | None = None
+    seats: int | None = None
+    range_km: int | None = Field(default=None, ge=1, le=5000)
+    battery_kwh: Decimal | None = None
+    consumption_per_100km: Decimal | None = Field(default=None, ge=0, le=100)
+    co2_g_km: int | None = Field(default=None, ge=0, le=1000)
+    home_station_id: int | None = None
+    accessories: list[str] | None = None
+    carpool_friendly: bool | None = None
+    community_ids: list[int] | None = None
+    allowed_group_ids: list[int] | None = None
+
+
+class VehicleStatusIn(In):
+    status: str
+    note: str = Field(default="", max_length=200)
+
+
+class BoxOut(Schema):
+    id: int
+    box_id: str
+    vendor: str
+    firmware: str
+    organisation_id: int | None
+    vehicle_id: int | None
+    provisioned_at: dt.datetime
+
+
+class BoxIn(In):
+    box_id: str
+    vendor: str = "flotte"
+    organisation_id: int | None = None
+
+
+class BoxCreatedOut(BoxOut):
+    secret: str
+
+
+class BoxFitIn(In):
+    vehicle_id: int | None
+
+
+class BadgeOut(Schema):
+    id: int
+    uid: str
+    user_id: int | None
+    label: str
+    active: bool
+    issued_at: dt.datetime
+    deactivated_at: dt.datetime | None
+
+
+class BadgeIn(In):
+    uid: str
+    user_id: int | None = None
+    label: str = Field(default="", max_length=60)

@@ -1,0 +1,212 @@
+"""Managing the fleet: stations, vehicles, boxes and badges."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import transaction
+
+from flotte.accounts.models import Community, Organisation, User, UserGroup
+from flotte.accounts.organisations import full_clean_or_fail, save_unique
+from flotte.accounts.selectors import (
+    is_operator,
+    manages_member,
+    require_manager_of_organisation,
+)
+from flotte.core import clock
+from flotte.core.audit import audit
+from flotte.core.errors import NotFound, PermissionDenied, ValidationFailed
+from flotte.fleet.models import Badge, Box, Station, Vehicle
+
+
+def _same_organisation(organisation: Organisation, objects: Iterable[Any], what: str) -> None:
+    for obj in objects:
+        if obj.organisation_id != organisation.pk:
+            raise NotFound(f"no such {what} in this organisation")
+
+
+def _set_fields(instance: Any, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def station_create(*, actor: User, organisation: Organisation,
+                   communities: Iterable[Community] = (), **fields: Any) -> Station:
+    require_manager_of_organisation(actor, organisation)
+    communities = list(communities)
+    _same_organisation(organisation, communities, "community")
+    station = Station(organisation=organisation, **fields)
+    _check_station(station)
+    station.save()
+    station.communities.set(communities)
+    audit("station.created", station, actor=actor, data={"name": station.name})
+    return station
+
+
+def _check_station(station: Station) -> None:
+    full_clean_or_fail(station, exclude=["organisation"])
+    if station.charging_points > station.capacity:
+        raise ValidationFailed("a station cannot have more charging points than spaces",
+                               fields={"charging_points": "more than the capacity"})
+
+
+@transaction.atomic
+def station_update(*, actor: User, station: Station,
+                   communities: Iterable[Community] | None = None, **fields: Any) -> Station:
+    require_manager_of_organisation(actor, station.organisation)
+    _set_fields(station, fields)
+    _check_station(station)
+    station.save()
+    if communities is not None:
+        communities = list(communities)
+        _same_organisation(station.organisation, communities, "community")
+        station.communities.set(communities)
+    audit("station.updated", station, actor=actor, data={"fields": sorted(fields)})
+    return station
+
+
+def _check_vehicle(vehicle: Vehicle) -> None:
+    full_clean_or_fail(vehicle, exclude=["organisation", "home_station"])
+    unknown = set(vehicle.accessories) - set(Vehicle.Accessory.values)
+    if unknown:
+        raise ValidationFailed(f"unknown accessories: {', '.join(sorted(unknown))}",
+                               fields={"accessories": "unknown"})
+    if vehicle.energy == Vehicle.Energy.ELECTRIC and vehicle.co2_g_km:
+        raise ValidationFailed("an electric vehicle emits no CO2 at the exhaust",
+                               fields={"co2_g_km": "must be 0 for an electric vehicle"})
+    vehicle.plate = vehicle.plate.upper().replace(" ", "-")
+    vehicle.vin = vehicle.vin.upper()
+
+
+@transaction.atomic
+def vehicle_create(*, actor: User, organisation: Organisation, home_station: Station,
+                   communities: Iterable[Community] = (), allowed_groups: Iterable[UserGroup] = (),
+                   **fields: Any) -> Vehicle:
+    require_manager_of_organisation(actor, organisation)
+    communities, allowed_groups = list(communities), list(allowed_groups)
+    _same_organisation(organisation, [home_station], "station")
+    _same_organisation(organisation, communities, "community")
+    _same_organisation(organisation, allowed_groups, "group")
+    vehicle = Vehicle(organisation=organisation, home_station=home_station, **fields)
+    _check_vehicle(vehicle)
+    save_unique(vehicle, "plate")
+    vehicle.communities.set(communities)
+    vehicle.allowed_groups.set(allowed_groups)
+    audit("vehicle.created", vehicle, actor=actor, data={"plate": vehicle.plate})
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_update(*, actor: User, vehicle: Vehicle, home_station: Station | None = None,
+                   communities: Iterable[Community] | None = None,
+                   allowed_groups: Iterable[UserGroup] | None = None,
+                   **fields: Any) -> Vehicle:
+    organisation = vehicle.organisation
+    require_manager_of_organisation(actor, organisation)
+    if "status" in fields:
+        raise ValidationFailed("change the status with vehicle_set_status")
+    if home_station is not None:
+        _same_organisation(organisation, [home_station], "station")
+        vehicle.home_station = home_station
+    _set_fields(vehicle, fields)
+    _check_vehicle(vehicle)
+    save_unique(vehicle, "plate")
+    if communities is not None:
+        communities = list(communities)
+        _same_organisation(organisation, communities, "community")
+        vehicle.communities.set(communities)
+    if allowed_groups is not None:
+        allowed_groups = list(allowed_groups)
+        _same_organisation(organisation, allowed_groups, "group")
+        vehicle.allowed_groups.set(allowed_groups)
+    audit("vehicle.updated", vehicle, actor=actor, data={"fields": sorted(fields)})
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_set_status(*, actor: User, vehicle: Vehicle, status: str, note: str = "") -> Vehicle:
+    require_manager_of_organisation(actor, vehicle.organisation)
+    if status not in Vehicle.Status.values:
+        raise ValidationFailed(f"unknown status {status!r}", fields={"status": "unknown"})
+    before = vehicle.status
+    vehicle.status = status
+    vehicle.status_note = note.strip()[:200]
+    vehicle.save(update_fields=["status", "status_note"])
+    audit("vehicle.status_changed", vehicle, actor=actor,
+          data={"from": before, "to": status, "note": vehicle.status_note})
+    return vehicle
+
+
+@transaction.atomic
+def box_provision(*, actor: User, box_id: str, vendor: str = "flotte",
+                  organisation: Organisation | None = None) -> tuple[Box, str]:
+    """Register a box and issue its MQTT password, returned once."""
+    if not is_operator(actor):
+        raise PermissionDenied("only the operator provisions boxes")
+    secret = secrets.token_urlsafe(24)
+    box = Box(box_id=box_id, vendor=vendor, organisation=organisation,
+              secret_hash=make_password(secret), provisioned_at=clock.now())
+    full_clean_or_fail(box, exclude=["secret_hash", "organisation", "vehicle"])
+    save_unique(box, "box")
+    audit("box.provisioned", box, actor=actor, data={"box_id": box_id, "vendor": vendor})
+    return box, secret
+
+
+def box_check_secret(box: Box, secret: str) -> bool:
+    return check_password(secret, box.secret_hash)
+
+
+@transaction.atomic
+def box_fit(*, actor: User, box: Box, vehicle: Vehicle | None) -> Box:
+    """Fit a box to a vehicle of its organisation, or take it out (None)."""
+    if box.organisation_id is None:
+        if not is_operator(actor):
+            raise PermissionDenied("this box is not assigned to your organisation yet")
+        if vehicle is not None:
+            box.organisation = vehicle.organisation
+    else:
+        require_manager_of_organisation(actor, box.organisation)  # type: ignore[arg-type]
+        if vehicle is not None and vehicle.organisation_id != box.organisation_id:
+            raise NotFound("no such vehicle in this organisation")
+    if vehicle is not None:
+        Box.objects.filter(vehicle=vehicle).exclude(pk=box.pk).update(vehicle=None)
+    before = box.vehicle_id
+    box.vehicle = vehicle
+    box.save()
+    audit("box.fitted", box, actor=actor,
+          data={"from_vehicle": before, "to_vehicle": vehicle.pk if vehicle else None})
+    return box
+
+
+def _normalise_uid(uid: str) -> str:
+    return uid.replace(":", "").replace(" ", "").upper()
+
+
+@transaction.atomic
+def badge_issue(*, actor: User, organisation: Organisation, uid: str,
+                user: User | None, label: str = "") -> Badge:
+    require_manager_of_organisation(actor, organisation)
+    if user is not None and not manages_member(actor, organisation.pk, user):
+        raise NotFound("no such member in this organisation")
+    badge = Badge(organisation=organisation, uid=_normalise_uid(uid), user=user,
+                  label=label.strip(), issued_at=clock.now())
+    full_clean_or_fail(badge, exclude=["organisation", "user"])
+    save_unique(badge, "badge")
+    audit("badge.issued", badge, actor=actor, data={"uid": badge.uid, "user": user.pk if user else None})
+    return badge
+
+
+@transaction.atomic
+def badge_deactivate(*, actor: User, badge: Badge, reason: str = "") -> Badge:
+    require_manager_of_organisation(actor, badge.organisation)
+    if not badge.active:
+        raise ValidationFailed("this badge is already deactivated", code="already_inactive")
+    badge.active = False
+    badge.deactivated_at = clock.now()
+    badge.save(update_fields=["active", "deactivated_at"])
+    audit("badge.deactivated", badge, actor=actor, data={"reason": reason})
+    return badge

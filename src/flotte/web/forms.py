@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from flotte.accounts.models import DriverProfile
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+class SignupForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    email = forms.EmailField(label=_("E-mail"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+
+
+class InvitationSignupForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100)
+    last_name = forms.CharField(label=_("Last name"), max_length=100)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, min_length=8)
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = DriverProfile
+        fields = ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on",
+                  "licence_document", "identity_document"]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "licence_issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "licence_expires_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
