@@ -74,8 +74,9 @@ def bob(db: Any) -> Tenant:
 
 @pytest.fixture
 def operator(db: Any) -> User:
-    return f.UserFactory(email="operator@example.org", is_operator=True, is_staff=True,
-                         is_superuser=True)
+    return f.UserFactory(
+        email="operator@example.org", is_operator=True, is_staff=True, is_superuser=True
+    )
 
 
 class Api:

@@ -24,7 +24,7 @@ from flotte.core import clock
 from flotte.core.tenancy import cross_tenant
 from flotte.fleet.models import Badge, Box, Station, Vehicle
 
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 
 
 class ScopedFactory(factory.django.DjangoModelFactory):

@@ -30,4 +30,6 @@ def _schedule_periodic_jobs(sender: Celery, **_: Any) -> None:
 
     for job in periodic_jobs():
         assert job.every is not None
-        sender.add_periodic_task(job.every.total_seconds(), sender.signature(job.name), name=job.name)
+        sender.add_periodic_task(
+            job.every.total_seconds(), sender.signature(job.name), name=job.name
+        )

@@ -57,8 +57,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         scheduler = Scheduler()
         thread = threading.Thread(
-            target=scheduler.run_forever, args=(stop, settings.SCHEDULER_TICK_SECONDS),
-            name="flotte-scheduler", daemon=True,
+            target=scheduler.run_forever,
+            args=(stop, settings.SCHEDULER_TICK_SECONDS),
+            name="flotte-scheduler",
+            daemon=True,
         )
         thread.start()
     try:

@@ -15,20 +15,20 @@ from flotte.core.env import Env, database_from_url, email_from_url
 
 env = Env()
 
-BASE_DIR = Path(env.str("FLOTTE_HOME", str(Path.cwd()))).resolve()
+BASE_DIR = Path(env.text("FLOTTE_HOME", str(Path.cwd()))).resolve()
 VAR_DIR = BASE_DIR / "var"
 
-DEBUG = env.bool("DEBUG", True)
-SECRET_KEY = env.str("SECRET_KEY")
+DEBUG = env.flag("DEBUG", True)
+SECRET_KEY = env.text("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false")
-    SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105
+    SECRET_KEY = "insecure-development-key-only-for-debug"
 elif len(SECRET_KEY) < 32 and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be at least 32 characters long")
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [])
+ALLOWED_HOSTS = env.items("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.items("CSRF_TRUSTED_ORIGINS", [])
 TIME_ZONE = env.time_zone("TIME_ZONE", "Europe/Paris")
 USE_TZ = True
 USE_I18N = True
@@ -38,33 +38,29 @@ LOCALE_PATHS = [Path(__file__).parent / "locale"]
 
 DATABASES = {
     "default": database_from_url(
-        env.str("DATABASE_URL", "sqlite:///var/flotte.sqlite3"), base_dir=BASE_DIR
+        env.text("DATABASE_URL", "sqlite:///var/flotte.sqlite3"), base_dir=BASE_DIR
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-EMAIL_URL = env.str("EMAIL_URL", "console://")
+EMAIL_URL = env.text("EMAIL_URL", "console://")
 globals().update(email_from_url(EMAIL_URL))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Flotte <no-reply@flotte.localhost>")
+DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Flotte <no-reply@flotte.localhost>")
 
 # Background work: empty means tasks run in process after commit and periodic
 # jobs run in the scheduler loop of `flotte run`.
-CELERY_BROKER_URL = env.url(
-    "CELERY_BROKER_URL", "", schemes={"redis", "rediss", "amqp", "memory"}
-)
+CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", "", schemes={"redis", "rediss", "amqp", "memory"})
 REDIS_URL = env.url("REDIS_URL", "", schemes={"redis", "rediss"})
 # Telematics (MQTT): empty means an in-process broker for the demo and tests.
 MQTT_URL = env.url("MQTT_URL", "", schemes={"mqtt", "mqtts"})
 # Payments: empty means card payment is not offered.
-STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET")
+STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET")
 if STRIPE_SECRET_KEY and not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
     raise ImproperlyConfigured("STRIPE_SECRET_KEY must start with sk_ or rk_")
 
 # Public base URL, used in e-mails (verification and invitation links).
-PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip(
-    "/"
-)
+PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -126,7 +122,7 @@ TEMPLATES = [
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env.text("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Identity documents are personal data: at most 5 MiB each, a few types.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
@@ -141,13 +137,13 @@ STORAGES = {
     },
 }
 
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env.flag("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", False) else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if env.flag("BEHIND_TLS_PROXY", False) else None
 )
 
-LOG_LEVEL = env.str("LOG_LEVEL", "INFO").upper()
+LOG_LEVEL = env.text("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
     raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} is not DEBUG, INFO, WARNING or ERROR")
 LOGGING = {
@@ -160,7 +156,7 @@ LOGGING = {
 }
 
 # How often the in-process scheduler of `flotte run` looks for due jobs.
-SCHEDULER_TICK_SECONDS = env.int("SCHEDULER_TICK_SECONDS", 30, minimum=1)
-API_PAGE_SIZE = env.int("API_PAGE_SIZE", 50, minimum=1)
+SCHEDULER_TICK_SECONDS = env.number("SCHEDULER_TICK_SECONDS", 30, minimum=1)
+API_PAGE_SIZE = env.number("API_PAGE_SIZE", 50, minimum=1)
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200

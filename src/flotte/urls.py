@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 
 from flotte.api.urls import api
@@ -12,7 +12,7 @@ admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]
     request.user.is_active and request.user.is_staff and getattr(request.user, "is_operator", False)
 )
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("flotte.web.urls")),
@@ -21,5 +21,8 @@ urlpatterns = [
 if settings.DEBUG:
     # Uploaded files on a laptop; in production the reverse proxy serves
     # branding only, and documents go through an authorised view.
-    urlpatterns += [path("media/branding/<path:path>", serve,
-                         {"document_root": settings.MEDIA_ROOT / "branding"})]
+    urlpatterns += [
+        path(
+            "media/branding/<path:path>", serve, {"document_root": settings.MEDIA_ROOT / "branding"}
+        )
+    ]

@@ -47,8 +47,9 @@ def test_a_task_refuses_objects_instead_of_ids(db: Any) -> None:
         record.enqueue(object())  # type: ignore[arg-type]
 
 
-def test_a_failing_in_process_task_does_not_break_the_caller(transactional_db: Any,
-                                                            caplog: Any) -> None:
+def test_a_failing_in_process_task_does_not_break_the_caller(
+    transactional_db: Any, caplog: Any
+) -> None:
     @task("tests.explode")
     def explode() -> None:
         raise ValueError("boom")
@@ -116,9 +117,22 @@ def test_a_real_celery_worker_runs_the_licence_sweep_from_redis(settings: Any) -
         "CELERY_BROKER_URL": broker,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "flotte", "worker", "--pool=solo",
-         "--concurrency=1", "--loglevel=WARNING", "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "-Q", "flotte-test"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "flotte",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            "flotte-test",
+        ],
         env=env,
     )
     try:

@@ -15,13 +15,25 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Person", {"fields": ["first_name", "last_name", "phone", "language",
-                               "email_verified_at"]}),
-        ("Rights", {"fields": ["is_active", "is_operator", "is_staff", "is_superuser",
-                               "groups", "user_permissions"]}),
+        (
+            "Person",
+            {"fields": ["first_name", "last_name", "phone", "language", "email_verified_at"]},
+        ),
+        (
+            "Rights",
+            {
+                "fields": [
+                    "is_active",
+                    "is_operator",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ]
+            },
+        ),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"],
-                             "fields": ["email", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
 class CommunityInline(admin.TabularInline):

@@ -38,7 +38,9 @@ def profile_of(user: User) -> DriverProfile:
 
 def _check_document(name: str, upload: UploadedFile) -> None:
     if upload.size is None or upload.size > DOCUMENT_MAX_BYTES:
-        raise ValidationFailed(f"{name}: a document may weigh 5 MiB at most", fields={name: "too large"})
+        raise ValidationFailed(
+            f"{name}: a document may weigh 5 MiB at most", fields={name: "too large"}
+        )
     if upload.content_type not in DOCUMENT_TYPES:
         raise ValidationFailed(
             f"{name}: send a PDF, JPEG, PNG, WebP or HEIC file", fields={name: "file type refused"}
@@ -46,8 +48,9 @@ def _check_document(name: str, upload: UploadedFile) -> None:
 
 
 @transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any],
-                   files: dict[str, UploadedFile] | None = None) -> DriverProfile:
+def profile_update(
+    *, user: User, data: dict[str, Any], files: dict[str, UploadedFile] | None = None
+) -> DriverProfile:
     """The driver edits their own profile. Changing the licence sends the
     profile back to each organisation for a new validation."""
     profile = profile_of(user)
@@ -68,18 +71,31 @@ def profile_update(*, user: User, data: dict[str, Any],
         changed.add(name)
     today = clock.now().date()
     if profile.birth_date and profile.birth_date >= today:
-        raise ValidationFailed("the birth date must be in the past", fields={"birth_date": "future"})
+        raise ValidationFailed(
+            "the birth date must be in the past", fields={"birth_date": "future"}
+        )
     if profile.licence_issued_on and profile.licence_issued_on > today:
-        raise ValidationFailed("the licence cannot be issued in the future",
-                               fields={"licence_issued_on": "future"})
-    if (profile.licence_issued_on and profile.licence_expires_on
-            and profile.licence_expires_on <= profile.licence_issued_on):
-        raise ValidationFailed("the licence must expire after it was issued",
-                               fields={"licence_expires_on": "before issue date"})
-    if (profile.birth_date and profile.licence_issued_on
-            and profile.licence_issued_on <= profile.birth_date):
-        raise ValidationFailed("the licence cannot predate the birth date",
-                               fields={"licence_issued_on": "before birth"})
+        raise ValidationFailed(
+            "the licence cannot be issued in the future", fields={"licence_issued_on": "future"}
+        )
+    if (
+        profile.licence_issued_on
+        and profile.licence_expires_on
+        and profile.licence_expires_on <= profile.licence_issued_on
+    ):
+        raise ValidationFailed(
+            "the licence must expire after it was issued",
+            fields={"licence_expires_on": "before issue date"},
+        )
+    if (
+        profile.birth_date
+        and profile.licence_issued_on
+        and profile.licence_issued_on <= profile.birth_date
+    ):
+        raise ValidationFailed(
+            "the licence cannot predate the birth date",
+            fields={"licence_issued_on": "before birth"},
+        )
     profile.save()
     if changed:
         audit("driver_profile.updated", profile, actor=user, data={"fields": sorted(changed)})
@@ -108,8 +124,9 @@ def profile_submit(*, user: User) -> list[DriverApproval]:
     profile = profile_of(user)
     organisations = Organisation.objects.filter(communities__memberships__user=user).distinct()
     if not organisations:
-        raise ValidationFailed("join a community before submitting your profile",
-                               code="no_membership")
+        raise ValidationFailed(
+            "join a community before submitting your profile", code="no_membership"
+        )
     approvals = []
     for organisation in organisations:
         missing = missing_for(profile, organisation)
@@ -120,7 +137,8 @@ def profile_submit(*, user: User) -> list[DriverApproval]:
                 fields=dict.fromkeys(missing, "required"),
             )
         approval, created = DriverApproval.objects.get_or_create(
-            organisation=organisation, user=user,
+            organisation=organisation,
+            user=user,
             defaults={"submitted_at": clock.now()},
         )
         if created:
@@ -135,24 +153,34 @@ class Refusal:
     message: str
 
 
-def driving_rule_refusals(profile: DriverProfile, membership: Membership,
-                          day: dt.date) -> list[Refusal]:
+def driving_rule_refusals(
+    profile: DriverProfile, membership: Membership, day: dt.date
+) -> list[Refusal]:
     """Age and licence rules of a community (and the member's group)."""
     community = membership.community
-    context = {"organisation": community.organisation, "community": community,
-               "group": membership.group}
     refusals = []
     if profile.licence_expires_on is not None and profile.licence_expires_on < day:
         refusals.append(Refusal("licence_expired", "the driving licence has expired"))
-    min_age = param_value(params.MIN_AGE.key, **context)
+    min_age = param_value(
+        params.MIN_AGE.key,
+        organisation=community.organisation,
+        community=community,
+        group=membership.group,
+    )
     age = profile.age_on(day)
     if age is None or age < min_age:
         refusals.append(Refusal("too_young", f"drivers must be at least {min_age} years old"))
-    seniority = param_value(params.LICENCE_SENIORITY.key, **context)
+    seniority = param_value(
+        params.LICENCE_SENIORITY.key,
+        organisation=community.organisation,
+        community=community,
+        group=membership.group,
+    )
     years = profile.licence_years_on(day)
     if years is None or years < seniority:
-        refusals.append(Refusal(
-            "licence_too_recent", f"the licence must have been held for {seniority} years"))
+        refusals.append(
+            Refusal("licence_too_recent", f"the licence must have been held for {seniority} years")
+        )
     return refusals
 
 
@@ -171,8 +199,9 @@ def driver_validate(*, actor: User, approval: DriverApproval) -> DriverApproval:
     organisation = approval.organisation
     missing = missing_for(profile, organisation)
     if missing:
-        raise ValidationFailed("the profile is incomplete: " + ", ".join(missing),
-                               code="profile_incomplete")
+        raise ValidationFailed(
+            "the profile is incomplete: " + ", ".join(missing), code="profile_incomplete"
+        )
     memberships = Membership.objects.filter(
         user=approval.user, community__organisation=organisation
     ).select_related("community__organisation", "group")
@@ -180,8 +209,9 @@ def driver_validate(*, actor: User, approval: DriverApproval) -> DriverApproval:
     refusals = [driving_rule_refusals(profile, m, day) for m in memberships]
     if not memberships or all(refusals):
         reasons = sorted({r.message for group in refusals for r in group})
-        raise ValidationFailed("the profile does not meet the rules: " + "; ".join(reasons),
-                               code="rules_not_met")
+        raise ValidationFailed(
+            "the profile does not meet the rules: " + "; ".join(reasons), code="rules_not_met"
+        )
     approval.status = DriverApproval.Status.VALIDATED
     approval.reason = ""
     approval.decided_at = clock.now()
@@ -190,8 +220,10 @@ def driver_validate(*, actor: User, approval: DriverApproval) -> DriverApproval:
     approval.save()
     audit("driver_approval.validated", approval, actor=actor)
     for suspension in Suspension.objects.filter(
-        organisation=organisation, user=approval.user,
-        kind=Suspension.Kind.LICENCE_EXPIRED, lifted_at=None,
+        organisation=organisation,
+        user=approval.user,
+        kind=Suspension.Kind.LICENCE_EXPIRED,
+        lifted_at=None,
     ):
         _lift(suspension, actor, "licence renewed and validated")
     return approval
@@ -212,22 +244,37 @@ def driver_reject(*, actor: User, approval: DriverApproval, reason: str) -> Driv
 
 
 @transaction.atomic
-def member_suspend(*, actor: User, organisation: Organisation, user: User, reason: str,
-                   ends_at: dt.datetime | None = None) -> Suspension:
+def member_suspend(
+    *,
+    actor: User,
+    organisation: Organisation,
+    user: User,
+    reason: str,
+    ends_at: dt.datetime | None = None,
+) -> Suspension:
     if not manages_member(actor, organisation.pk, user):
         raise PermissionDenied("only a manager of this member's community may suspend them")
     if not reason.strip():
         raise ValidationFailed("say why the member is suspended", fields={"reason": "required"})
     starts_at = clock.now()
     if ends_at is not None and ends_at <= starts_at:
-        raise ValidationFailed("the suspension must end in the future",
-                               fields={"ends_at": "in the past"})
+        raise ValidationFailed(
+            "the suspension must end in the future", fields={"ends_at": "in the past"}
+        )
     suspension = Suspension.objects.create(
-        organisation=organisation, user=user, reason=reason.strip(), starts_at=starts_at,
-        ends_at=ends_at, created_by=actor,
+        organisation=organisation,
+        user=user,
+        reason=reason.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=actor,
     )
-    audit("member.suspended", suspension, actor=actor,
-          data={"reason": suspension.reason, "ends_at": ends_at.isoformat() if ends_at else None})
+    audit(
+        "member.suspended",
+        suspension,
+        actor=actor,
+        data={"reason": suspension.reason, "ends_at": ends_at.isoformat() if ends_at else None},
+    )
     return suspension
 
 
@@ -250,21 +297,28 @@ def suspension_lift(*, actor: User, suspension: Suspension) -> Suspension:
 
 def suspensions_in_force(user: User, organisation_id: int) -> list[Suspension]:
     at = clock.now()
-    return [s for s in Suspension.objects.filter(user=user, organisation_id=organisation_id,
-                                                 lifted_at=None) if s.in_force_at(at)]
+    return [
+        s
+        for s in Suspension.objects.filter(
+            user=user, organisation_id=organisation_id, lifted_at=None
+        )
+        if s.in_force_at(at)
+    ]
 
 
 def booking_refusals(user: User, community: Community) -> list[Refusal]:
     """Why this person may not book in this community now (empty: they may)."""
     membership = (
         Membership.objects.filter(user=user, community=community)
-        .select_related("community__organisation", "group").first()
+        .select_related("community__organisation", "group")
+        .first()
     )
     if membership is None:
         return [Refusal("not_member", "you are not a member of this community")]
     refusals = []
-    approval = DriverApproval.objects.filter(user=user,
-                                             organisation_id=community.organisation_id).first()
+    approval = DriverApproval.objects.filter(
+        user=user, organisation_id=community.organisation_id
+    ).first()
     if approval is None or approval.status != DriverApproval.Status.VALIDATED:
         refusals.append(Refusal("not_validated", "your driver profile is not validated yet"))
     for suspension in suspensions_in_force(user, community.organisation_id):
@@ -292,13 +346,16 @@ def licence_expiry_sweep() -> int:
             continue
         with transaction.atomic():
             already = Suspension.objects.filter(
-                organisation=organisation, user=approval.user,
-                kind=Suspension.Kind.LICENCE_EXPIRED, lifted_at=None,
+                organisation=organisation,
+                user=approval.user,
+                kind=Suspension.Kind.LICENCE_EXPIRED,
+                lifted_at=None,
             ).exists()
             if already:
                 continue
             suspension = Suspension.objects.create(
-                organisation=organisation, user=approval.user,
+                organisation=organisation,
+                user=approval.user,
                 kind=Suspension.Kind.LICENCE_EXPIRED,
                 reason=f"driving licence expired on {expires_on.isoformat()}",
                 starts_at=clock.now(),

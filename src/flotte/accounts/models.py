@@ -59,7 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # noqa: RUF012
 
     class Meta:
         ordering = ["last_name", "first_name", "email"]
@@ -79,7 +79,9 @@ class Organisation(models.Model):
     slug = models.SlugField(_("slug"), max_length=50, unique=True, validators=[slug_rule])
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     siren = models.CharField(
-        _("SIREN"), max_length=9, blank=True,
+        _("SIREN"),
+        max_length=9,
+        blank=True,
         validators=[RegexValidator(r"^\d{9}$", _("A SIREN has 9 digits."))],
     )
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
@@ -124,7 +126,11 @@ class Community(models.Model):
     secondary_colour = models.CharField(max_length=7, blank=True, validators=[colour])
     signup_open = models.BooleanField(_("open to sign-up"), default=True)
     default_group = models.ForeignKey(
-        "UserGroup", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "UserGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text=_("The group new members join."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -199,7 +205,9 @@ class Membership(models.Model):
     class Meta:
         ordering = ["community", "user"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "community"], name="one_membership_per_community")
+            models.UniqueConstraint(
+                fields=["user", "community"], name="one_membership_per_community"
+            )
         ]
 
     def __str__(self) -> str:
@@ -212,7 +220,9 @@ class OrganisationManager(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_organisations"
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="managers")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="managers"
+    )
     since = models.DateTimeField()
 
     tenant_path = "organisation"
@@ -220,7 +230,9 @@ class OrganisationManager(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="one_manager_role_per_org")
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="one_manager_role_per_org"
+            )
         ]
 
     def __str__(self) -> str:
@@ -246,7 +258,9 @@ class DriverProfile(models.Model):
     licence_issued_on = models.DateField(_("licence issued on"), null=True, blank=True)
     licence_expires_on = models.DateField(_("licence expires on"), null=True, blank=True)
     licence_document = models.FileField(_("driving licence"), upload_to=document_path, blank=True)
-    identity_document = models.FileField(_("identity document"), upload_to=document_path, blank=True)
+    identity_document = models.FileField(
+        _("identity document"), upload_to=document_path, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -263,8 +277,14 @@ class DriverProfile(models.Model):
         return f"driver profile of {self.user}"
 
     def missing_fields(self) -> list[str]:
-        required = ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on",
-                    "licence_document", "identity_document"]
+        required = [
+            "birth_date",
+            "licence_number",
+            "licence_issued_on",
+            "licence_expires_on",
+            "licence_document",
+            "identity_document",
+        ]
         return [name for name in required if not getattr(self, name)]
 
     def age_on(self, day: dt.date) -> int | None:
@@ -288,7 +308,9 @@ class DriverApproval(models.Model):
         VALIDATED = "validated", _("validated")
         REJECTED = "rejected", _("rejected")
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="approvals")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="approvals"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="approvals"
     )
@@ -346,7 +368,8 @@ class Suspension(models.Model):
         ordering = ["-starts_at"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
                 name="suspension_ends_after_start",
             )
         ]
@@ -422,9 +445,7 @@ class ParameterValue(models.Model):
     level = models.CharField(max_length=12)
     community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.CASCADE)
     group = models.ForeignKey(UserGroup, null=True, blank=True, on_delete=models.CASCADE)
-    vehicle = models.ForeignKey(
-        "fleet.Vehicle", null=True, blank=True, on_delete=models.CASCADE
-    )
+    vehicle = models.ForeignKey("fleet.Vehicle", null=True, blank=True, on_delete=models.CASCADE)
     value = models.JSONField()
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(

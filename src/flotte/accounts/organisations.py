@@ -55,8 +55,7 @@ def organisation_create(*, actor: User, name: str, slug: str, **fields: Any) -> 
 
 
 @transaction.atomic
-def organisation_update(*, actor: User, organisation: Organisation,
-                        **fields: Any) -> Organisation:
+def organisation_update(*, actor: User, organisation: Organisation, **fields: Any) -> Organisation:
     require_manager_of_organisation(actor, organisation)
     for name, value in fields.items():
         setattr(organisation, name, value)
@@ -78,8 +77,9 @@ def manager_appoint(*, actor: User, organisation: Organisation, user: User) -> O
 
 
 @transaction.atomic
-def community_create(*, actor: User, organisation: Organisation, name: str, slug: str,
-                     **fields: Any) -> Community:
+def community_create(
+    *, actor: User, organisation: Organisation, name: str, slug: str, **fields: Any
+) -> Community:
     require_manager_of_organisation(actor, organisation)
     group = fields.get("default_group")
     if group is not None and group.organisation_id != organisation.pk:
@@ -106,11 +106,13 @@ def community_update(*, actor: User, community: Community, **fields: Any) -> Com
 
 
 @transaction.atomic
-def group_create(*, actor: User, organisation: Organisation, name: str,
-                 private_use_allowed: bool = False) -> UserGroup:
+def group_create(
+    *, actor: User, organisation: Organisation, name: str, private_use_allowed: bool = False
+) -> UserGroup:
     require_manager_of_organisation(actor, organisation)
-    group = UserGroup(organisation=organisation, name=name.strip(),
-                      private_use_allowed=private_use_allowed)
+    group = UserGroup(
+        organisation=organisation, name=name.strip(), private_use_allowed=private_use_allowed
+    )
     full_clean_or_fail(group)
     save_unique(group, "group")
     audit("user_group.created", group, actor=actor, data={"name": group.name})
@@ -124,6 +126,10 @@ def membership_set_group(*, actor: User, membership: Any, group: UserGroup | Non
         raise NotFound("no such group in this organisation")
     membership.group = group
     membership.save(update_fields=["group"])
-    audit("membership.group_changed", membership, actor=actor,
-          data={"group": group.pk if group else None})
+    audit(
+        "membership.group_changed",
+        membership,
+        actor=actor,
+        data={"group": group.pk if group else None},
+    )
     return membership

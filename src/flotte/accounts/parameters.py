@@ -83,7 +83,7 @@ class Parameter:
                 raise self._bad(raw, "must be a whole number") from None
         if self.kind is Kind.DECIMAL:
             if isinstance(raw, bool | float) or not isinstance(raw, int | str | Decimal):
-                raise self._bad(raw, "must be a decimal number written as text, like \"10.00\"")
+                raise self._bad(raw, 'must be a decimal number written as text, like "10.00"')
             try:
                 number = Decimal(raw)
             except InvalidOperation:
@@ -219,7 +219,9 @@ def _target(
     given = [
         (level, obj)
         for level, obj in [
-            (Level.COMMUNITY, community), (Level.GROUP, group), (Level.VEHICLE, vehicle)
+            (Level.COMMUNITY, community),
+            (Level.GROUP, group),
+            (Level.VEHICLE, vehicle),
         ]
         if obj is not None
     ]

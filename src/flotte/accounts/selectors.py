@@ -22,7 +22,9 @@ def organisation_ids_of(user: Any) -> set[int]:
     requests. Looked up across tenants, since it is what defines the scope."""
     with cross_tenant("resolve a user's organisations"):
         ids = set(
-            Membership.objects.filter(user=user).values_list("community__organisation_id", flat=True)
+            Membership.objects.filter(user=user).values_list(
+                "community__organisation_id", flat=True
+            )
         )
         ids |= set(
             OrganisationManager.objects.filter(user=user).values_list("organisation_id", flat=True)

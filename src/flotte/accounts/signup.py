@@ -62,8 +62,13 @@ def _check_open_to(community: Community, email: str) -> None:
         )
 
 
-def _join(user: User, community: Community, *, role: str = Membership.Role.MEMBER,
-          group: UserGroup | None = None) -> Membership:
+def _join(
+    user: User,
+    community: Community,
+    *,
+    role: str = Membership.Role.MEMBER,
+    group: UserGroup | None = None,
+) -> Membership:
     membership, created = Membership.objects.get_or_create(
         user=user,
         community=community,
@@ -74,8 +79,12 @@ def _join(user: User, community: Community, *, role: str = Membership.Role.MEMBE
         },
     )
     if created:
-        audit("membership.created", membership, actor=user,
-              data={"role": membership.role, "group": membership.group_id})
+        audit(
+            "membership.created",
+            membership,
+            actor=user,
+            data={"role": membership.role, "group": membership.group_id},
+        )
     return membership
 
 
@@ -102,8 +111,13 @@ def signup_start(
                 )
         except IntegrityError:
             raise Conflict("an account already uses this address", code="account_exists") from None
-        audit("user.signed_up", user, actor=user, organisation_id=community.organisation_id,
-              data={"community": community.slug})
+        audit(
+            "user.signed_up",
+            user,
+            actor=user,
+            organisation_id=community.organisation_id,
+            data={"community": community.slug},
+        )
         from flotte.accounts.tasks import send_verification_email
 
         send_verification_email.enqueue(user.pk, community.pk)
@@ -126,7 +140,9 @@ def signup_verify(token: str) -> Membership:
         if community is None or user is None:
             raise ValidationFailed("this verification link is not valid", code="bad_token")
         hours = param_value(
-            params.VERIFICATION_VALIDITY.key, organisation=community.organisation, community=community
+            params.VERIFICATION_VALIDITY.key,
+            organisation=community.organisation,
+            community=community,
         )
         try:
             signing.loads(token, salt=VERIFY_SALT, max_age=dt.timedelta(hours=hours))
@@ -138,8 +154,12 @@ def signup_verify(token: str) -> Membership:
             if user.email_verified_at is None:
                 user.email_verified_at = clock.now()
                 user.save(update_fields=["email_verified_at"])
-                audit("user.email_verified", user, actor=user,
-                      organisation_id=community.organisation_id)
+                audit(
+                    "user.email_verified",
+                    user,
+                    actor=user,
+                    organisation_id=community.organisation_id,
+                )
             return _join(user, community)
 
 
@@ -166,8 +186,12 @@ def community_join(*, user: User, community: Community) -> Membership:
 
 @transaction.atomic
 def invitation_create(
-    *, actor: User, community: Community, email: str,
-    role: str = Membership.Role.MEMBER, group: UserGroup | None = None,
+    *,
+    actor: User,
+    community: Community,
+    email: str,
+    role: str = Membership.Role.MEMBER,
+    group: UserGroup | None = None,
 ) -> Invitation:
     """A manager invites someone; a pending invitation to the same address is renewed."""
     require_manager_of_community(actor, community)
@@ -183,9 +207,16 @@ def invitation_create(
     )
     at = clock.now()
     invitation, _ = Invitation.objects.update_or_create(
-        community=community, email=email, accepted_at=None,
-        defaults={"role": role, "group": group, "invited_by": actor, "created_at": at,
-                  "expires_at": at + dt.timedelta(days=days)},
+        community=community,
+        email=email,
+        accepted_at=None,
+        defaults={
+            "role": role,
+            "group": group,
+            "invited_by": actor,
+            "created_at": at,
+            "expires_at": at + dt.timedelta(days=days),
+        },
     )
     audit("invitation.created", invitation, actor=actor, data={"email": email, "role": role})
     from flotte.accounts.tasks import send_invitation_email
@@ -209,15 +240,17 @@ def invitation_from_token(token: str) -> Invitation:
     with cross_tenant("open an invitation link"):
         invitation = (
             Invitation.objects.select_related("community__organisation", "group")
-            .filter(pk=payload.get("i")).first()
+            .filter(pk=payload.get("i"))
+            .first()
         )
     if invitation is None:
         raise ValidationFailed("this invitation link is not valid", code="bad_token")
     if invitation.accepted_at is not None:
         raise Conflict("this invitation has already been used", code="invitation_used")
     if invitation.expires_at <= clock.now():
-        raise ValidationFailed("this invitation has expired: ask for a new one",
-                               code="invitation_expired")
+        raise ValidationFailed(
+            "this invitation has expired: ask for a new one", code="invitation_expired"
+        )
     return invitation
 
 
@@ -232,24 +265,33 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     return _accept(invitation, user)
 
 
-def invitation_signup(*, token: str, password: str, first_name: str = "",
-                      last_name: str = "") -> Membership:
+def invitation_signup(
+    *, token: str, password: str, first_name: str = "", last_name: str = ""
+) -> Membership:
     """Someone without an account accepts an invitation: the link proves the address."""
     invitation = invitation_from_token(token)
     if User.objects.filter(email=invitation.email).exists():
-        raise Conflict("an account already uses this address: log in to accept",
-                       code="account_exists")
+        raise Conflict(
+            "an account already uses this address: log in to accept", code="account_exists"
+        )
     candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
     _check_password(password, candidate)
     with transaction.atomic():
-        user = User.objects.create_user(invitation.email, password, first_name=first_name.strip(),
-                                        last_name=last_name.strip(), email_verified_at=clock.now())
+        user = User.objects.create_user(
+            invitation.email,
+            password,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email_verified_at=clock.now(),
+        )
         return _accept(invitation, user)
 
 
 def _accept(invitation: Invitation, user: User) -> Membership:
-    with tenant_scope([invitation.community.organisation_id], reason="accept invitation"), \
-            transaction.atomic():
+    with (
+        tenant_scope([invitation.community.organisation_id], reason="accept invitation"),
+        transaction.atomic(),
+    ):
         locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.accepted_at is not None:
             raise Conflict("this invitation has already been used", code="invitation_used")
@@ -259,7 +301,6 @@ def _accept(invitation: Invitation, user: User) -> Membership:
         if user.email_verified_at is None:
             user.email_verified_at = locked.accepted_at
             user.save(update_fields=["email_verified_at"])
-        membership = _join(user, invitation.community, role=locked.role,
-                           group=locked.group)
+        membership = _join(user, invitation.community, role=locked.role, group=locked.group)
         audit("invitation.accepted", locked, actor=user)
         return membership

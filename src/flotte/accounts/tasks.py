@@ -26,8 +26,11 @@ def send_verification_email(user_id: int, community_id: int) -> None:
     with translation.override(user.language):
         send_mail(
             _("Confirm your e-mail address for %(community)s") % {"community": community.name},
-            _("Hello,\n\nOpen this link to confirm your address and join %(community)s:\n"
-              "%(link)s\n") % {"community": community.name, "link": link},
+            _(
+                "Hello,\n\nOpen this link to confirm your address and join %(community)s:\n"
+                "%(link)s\n"
+            )
+            % {"community": community.name, "link": link},
             None,
             [user.email],
         )

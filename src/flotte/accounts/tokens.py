@@ -25,21 +25,30 @@ def _digest(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, kind: str = ApiToken.Kind.PERSONAL,
-                     valid_days: int | None = None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, kind: str = ApiToken.Kind.PERSONAL, valid_days: int | None = None
+) -> tuple[ApiToken, str]:
     if kind not in ApiToken.Kind.values:
         raise ValidationFailed(f"unknown token kind {kind!r}", fields={"kind": "unknown"})
     if not name.strip():
-        raise ValidationFailed("name the token (the device or integration)",
-                               fields={"name": "required"})
+        raise ValidationFailed(
+            "name the token (the device or integration)", fields={"name": "required"}
+        )
     if valid_days is not None and not 1 <= valid_days <= 3650:
-        raise ValidationFailed("a token lasts 1 to 3650 days", fields={"valid_days": "out of range"})
+        raise ValidationFailed(
+            "a token lasts 1 to 3650 days", fields={"valid_days": "out of range"}
+        )
     prefix = secrets.token_hex(PREFIX_LENGTH // 2)
     raw = f"flt_{prefix}_{secrets.token_urlsafe(32)}"
     at = clock.now()
     token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100], kind=kind, prefix=prefix, secret_hash=_digest(raw),
-        created_at=at, expires_at=at + dt.timedelta(days=valid_days) if valid_days else None,
+        user=user,
+        name=name.strip()[:100],
+        kind=kind,
+        prefix=prefix,
+        secret_hash=_digest(raw),
+        created_at=at,
+        expires_at=at + dt.timedelta(days=valid_days) if valid_days else None,
     )
     audit("api_token.created", token, actor=user, data={"name": token.name, "kind": kind})
     return token, raw

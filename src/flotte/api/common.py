@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
@@ -16,7 +17,7 @@ M = TypeVar("M", bound=Model)
 def get_or_404(queryset: QuerySet[M], what: str, **lookup: Any) -> M:
     try:
         return queryset.get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError):
+    except (ObjectDoesNotExist, ValueError):
         raise NotFound(f"no such {what}") from None
 
 

@@ -28,15 +28,25 @@ def install(api: NinjaAPI) -> None:
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         fields = {}
         for error in exc.errors:
-            location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload", "form")]
+            location = [
+                str(part)
+                for part in error.get("loc", ())
+                if part not in ("body", "query", "path", "payload", "form")
+            ]
             fields[".".join(location) or "request"] = str(error.get("msg", "invalid"))
         message = "; ".join(f"{name}: {text}" for name, text in fields.items())
         return respond(request, 422, error_body("invalid", message or "invalid request", fields))
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return respond(request, 401, error_body(
-            "unauthenticated", "log in, or send a valid token as 'Authorization: Bearer <token>'"))
+        return respond(
+            request,
+            401,
+            error_body(
+                "unauthenticated",
+                "log in, or send a valid token as 'Authorization: Bearer <token>'",
+            ),
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -5,8 +5,15 @@ from flotte.core.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "organisation", "actor_label", "source", "action", "object_type",
-                    "object_id"]
+    list_display = [
+        "created_at",
+        "organisation",
+        "actor_label",
+        "source",
+        "action",
+        "object_type",
+        "object_id",
+    ]
     list_filter = ["source", "action", "organisation"]
     search_fields = ["actor_label", "action", "object_id"]
     readonly_fields = [f.name for f in AuditEntry._meta.fields]

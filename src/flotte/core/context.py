@@ -15,7 +15,7 @@ class Origin:
     ip: str | None = None
 
 
-_origin: ContextVar[Origin] = ContextVar("flotte_origin", default=Origin("system"))
+_origin: ContextVar[Origin] = ContextVar("flotte_origin", default=Origin("system"))  # noqa: B039 - frozen
 
 
 def current_origin() -> Origin:

@@ -33,11 +33,11 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str = "") -> str:
+    def text(self, name: str, default: str = "") -> str:
         value = self._raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -49,7 +49,7 @@ class Env:
             f"{name}={value!r} is not a boolean: use one of {sorted(_TRUE | _FALSE)}"
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def number(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -61,7 +61,7 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}")
         return number
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def items(self, name: str, default: list[str]) -> list[str]:
         value = self._raw(name)
         if value is None:
             return list(default)
@@ -71,7 +71,7 @@ class Env:
         return items
 
     def time_zone(self, name: str, default: str) -> str:
-        value = self.str(name, default)
+        value = self.text(name, default)
         try:
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -79,7 +79,7 @@ class Env:
         return value
 
     def url(self, name: str, default: str, *, schemes: set[str]) -> str:
-        value = self.str(name, default)
+        value = self.text(name, default)
         if value == "":
             return value
         scheme = urlsplit(value).scheme

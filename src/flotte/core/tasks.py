@@ -48,9 +48,7 @@ class Task:
 _registry: dict[str, Task] = {}
 
 
-def task(
-    name: str, *, every: dt.timedelta | None = None
-) -> Callable[[Callable[..., Any]], Task]:
+def task(name: str, *, every: dt.timedelta | None = None) -> Callable[[Callable[..., Any]], Task]:
     """Register a task; ``every`` makes it a periodic job as well."""
 
     def register(func: Callable[..., Any]) -> Task:

@@ -5,16 +5,31 @@ from flotte.fleet import models
 
 @admin.register(models.Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["name", "organisation", "city", "capacity", "charging_points",
-                    "one_way_returns", "active"]
+    list_display = [
+        "name",
+        "organisation",
+        "city",
+        "capacity",
+        "charging_points",
+        "one_way_returns",
+        "active",
+    ]
     list_filter = ["organisation", "one_way_returns", "active"]
     search_fields = ["name", "city"]
 
 
 @admin.register(models.Vehicle)
 class VehicleAdmin(admin.ModelAdmin):
-    list_display = ["plate", "make", "model", "organisation", "category", "energy", "status",
-                    "home_station"]
+    list_display = [
+        "plate",
+        "make",
+        "model",
+        "organisation",
+        "category",
+        "energy",
+        "status",
+        "home_station",
+    ]
     list_filter = ["organisation", "category", "energy", "status"]
     search_fields = ["plate", "vin", "make", "model"]
 

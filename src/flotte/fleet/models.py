@@ -20,23 +20,24 @@ class Station(models.Model):
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     latitude = models.DecimalField(
-        max_digits=9, decimal_places=6,
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        max_digits=9, decimal_places=6,
+        max_digits=9,
+        decimal_places=6,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     capacity = models.PositiveSmallIntegerField(_("parking spaces"), default=1)
     charging_points = models.PositiveSmallIntegerField(_("charging points"), default=0)
     one_way_returns = models.BooleanField(
-        _("accepts one-way returns"), default=False,
+        _("accepts one-way returns"),
+        default=False,
         help_text=_("Vehicles from other stations may be returned here."),
     )
     access_notes = models.TextField(_("how to find the cars"), blank=True)
-    communities = models.ManyToManyField(
-        "accounts.Community", related_name="stations", blank=True
-    )
+    communities = models.ManyToManyField("accounts.Community", related_name="stations", blank=True)
     active = models.BooleanField(default=True)
 
     tenant_path = "organisation"
@@ -111,11 +112,11 @@ class Vehicle(models.Model):
     status_note = models.CharField(max_length=200, blank=True)
     accessories = models.JSONField(default=list, blank=True)
     carpool_friendly = models.BooleanField(default=False)
-    communities = models.ManyToManyField(
-        "accounts.Community", related_name="vehicles", blank=True
-    )
+    communities = models.ManyToManyField("accounts.Community", related_name="vehicles", blank=True)
     allowed_groups = models.ManyToManyField(
-        "accounts.UserGroup", related_name="vehicles", blank=True,
+        "accounts.UserGroup",
+        related_name="vehicles",
+        blank=True,
         help_text=_("Empty: every group of the communities may use it."),
     )
     photo = models.ImageField(upload_to="vehicles/", blank=True)
@@ -156,7 +157,10 @@ class Box(models.Model):
 
     box_id = models.CharField(max_length=64, unique=True, validators=[BOX_ID])
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "accounts.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="boxes",
     )
     vendor = models.CharField(max_length=60, default="flotte")

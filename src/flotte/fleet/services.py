@@ -34,8 +34,9 @@ def _set_fields(instance: Any, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def station_create(*, actor: User, organisation: Organisation,
-                   communities: Iterable[Community] = (), **fields: Any) -> Station:
+def station_create(
+    *, actor: User, organisation: Organisation, communities: Iterable[Community] = (), **fields: Any
+) -> Station:
     require_manager_of_organisation(actor, organisation)
     communities = list(communities)
     _same_organisation(organisation, communities, "community")
@@ -50,13 +51,16 @@ def station_create(*, actor: User, organisation: Organisation,
 def _check_station(station: Station) -> None:
     full_clean_or_fail(station, exclude=["organisation"])
     if station.charging_points > station.capacity:
-        raise ValidationFailed("a station cannot have more charging points than spaces",
-                               fields={"charging_points": "more than the capacity"})
+        raise ValidationFailed(
+            "a station cannot have more charging points than spaces",
+            fields={"charging_points": "more than the capacity"},
+        )
 
 
 @transaction.atomic
-def station_update(*, actor: User, station: Station,
-                   communities: Iterable[Community] | None = None, **fields: Any) -> Station:
+def station_update(
+    *, actor: User, station: Station, communities: Iterable[Community] | None = None, **fields: Any
+) -> Station:
     require_manager_of_organisation(actor, station.organisation)
     _set_fields(station, fields)
     _check_station(station)
@@ -73,19 +77,28 @@ def _check_vehicle(vehicle: Vehicle) -> None:
     full_clean_or_fail(vehicle, exclude=["organisation", "home_station"])
     unknown = set(vehicle.accessories) - set(Vehicle.Accessory.values)
     if unknown:
-        raise ValidationFailed(f"unknown accessories: {', '.join(sorted(unknown))}",
-                               fields={"accessories": "unknown"})
+        raise ValidationFailed(
+            f"unknown accessories: {', '.join(sorted(unknown))}", fields={"accessories": "unknown"}
+        )
     if vehicle.energy == Vehicle.Energy.ELECTRIC and vehicle.co2_g_km:
-        raise ValidationFailed("an electric vehicle emits no CO2 at the exhaust",
-                               fields={"co2_g_km": "must be 0 for an electric vehicle"})
+        raise ValidationFailed(
+            "an electric vehicle emits no CO2 at the exhaust",
+            fields={"co2_g_km": "must be 0 for an electric vehicle"},
+        )
     vehicle.plate = vehicle.plate.upper().replace(" ", "-")
     vehicle.vin = vehicle.vin.upper()
 
 
 @transaction.atomic
-def vehicle_create(*, actor: User, organisation: Organisation, home_station: Station,
-                   communities: Iterable[Community] = (), allowed_groups: Iterable[UserGroup] = (),
-                   **fields: Any) -> Vehicle:
+def vehicle_create(
+    *,
+    actor: User,
+    organisation: Organisation,
+    home_station: Station,
+    communities: Iterable[Community] = (),
+    allowed_groups: Iterable[UserGroup] = (),
+    **fields: Any,
+) -> Vehicle:
     require_manager_of_organisation(actor, organisation)
     communities, allowed_groups = list(communities), list(allowed_groups)
     _same_organisation(organisation, [home_station], "station")
@@ -101,10 +114,15 @@ def vehicle_create(*, actor: User, organisation: Organisation, home_station: Sta
 
 
 @transaction.atomic
-def vehicle_update(*, actor: User, vehicle: Vehicle, home_station: Station | None = None,
-                   communities: Iterable[Community] | None = None,
-                   allowed_groups: Iterable[UserGroup] | None = None,
-                   **fields: Any) -> Vehicle:
+def vehicle_update(
+    *,
+    actor: User,
+    vehicle: Vehicle,
+    home_station: Station | None = None,
+    communities: Iterable[Community] | None = None,
+    allowed_groups: Iterable[UserGroup] | None = None,
+    **fields: Any,
+) -> Vehicle:
     organisation = vehicle.organisation
     require_manager_of_organisation(actor, organisation)
     if "status" in fields:
@@ -136,20 +154,30 @@ def vehicle_set_status(*, actor: User, vehicle: Vehicle, status: str, note: str 
     vehicle.status = status
     vehicle.status_note = note.strip()[:200]
     vehicle.save(update_fields=["status", "status_note"])
-    audit("vehicle.status_changed", vehicle, actor=actor,
-          data={"from": before, "to": status, "note": vehicle.status_note})
+    audit(
+        "vehicle.status_changed",
+        vehicle,
+        actor=actor,
+        data={"from": before, "to": status, "note": vehicle.status_note},
+    )
     return vehicle
 
 
 @transaction.atomic
-def box_provision(*, actor: User, box_id: str, vendor: str = "flotte",
-                  organisation: Organisation | None = None) -> tuple[Box, str]:
+def box_provision(
+    *, actor: User, box_id: str, vendor: str = "flotte", organisation: Organisation | None = None
+) -> tuple[Box, str]:
     """Register a box and issue its MQTT password, returned once."""
     if not is_operator(actor):
         raise PermissionDenied("only the operator provisions boxes")
     secret = secrets.token_urlsafe(24)
-    box = Box(box_id=box_id, vendor=vendor, organisation=organisation,
-              secret_hash=make_password(secret), provisioned_at=clock.now())
+    box = Box(
+        box_id=box_id,
+        vendor=vendor,
+        organisation=organisation,
+        secret_hash=make_password(secret),
+        provisioned_at=clock.now(),
+    )
     full_clean_or_fail(box, exclude=["secret_hash", "organisation", "vehicle"])
     save_unique(box, "box")
     audit("box.provisioned", box, actor=actor, data={"box_id": box_id, "vendor": vendor})
@@ -177,8 +205,12 @@ def box_fit(*, actor: User, box: Box, vehicle: Vehicle | None) -> Box:
     before = box.vehicle_id
     box.vehicle = vehicle
     box.save()
-    audit("box.fitted", box, actor=actor,
-          data={"from_vehicle": before, "to_vehicle": vehicle.pk if vehicle else None})
+    audit(
+        "box.fitted",
+        box,
+        actor=actor,
+        data={"from_vehicle": before, "to_vehicle": vehicle.pk if vehicle else None},
+    )
     return box
 
 
@@ -187,16 +219,27 @@ def _normalise_uid(uid: str) -> str:
 
 
 @transaction.atomic
-def badge_issue(*, actor: User, organisation: Organisation, uid: str,
-                user: User | None, label: str = "") -> Badge:
+def badge_issue(
+    *, actor: User, organisation: Organisation, uid: str, user: User | None, label: str = ""
+) -> Badge:
     require_manager_of_organisation(actor, organisation)
     if user is not None and not manages_member(actor, organisation.pk, user):
         raise NotFound("no such member in this organisation")
-    badge = Badge(organisation=organisation, uid=_normalise_uid(uid), user=user,
-                  label=label.strip(), issued_at=clock.now())
+    badge = Badge(
+        organisation=organisation,
+        uid=_normalise_uid(uid),
+        user=user,
+        label=label.strip(),
+        issued_at=clock.now(),
+    )
     full_clean_or_fail(badge, exclude=["organisation", "user"])
     save_unique(badge, "badge")
-    audit("badge.issued", badge, actor=actor, data={"uid": badge.uid, "user": user.pk if user else None})
+    audit(
+        "badge.issued",
+        badge,
+        actor=actor,
+        data={"uid": badge.uid, "user": user.pk if user else None},
+    )
     return badge
 
 

@@ -8,7 +8,9 @@ from flotte.accounts.models import DriverProfile
 
 
 class EmailLoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
+    )
 
 
 class SignupForm(forms.Form):
@@ -27,8 +29,14 @@ class InvitationSignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = DriverProfile
-        fields = ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on",
-                  "licence_document", "identity_document"]
+        fields = [
+            "birth_date",
+            "licence_number",
+            "licence_issued_on",
+            "licence_expires_on",
+            "licence_document",
+            "identity_document",
+        ]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "licence_issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from flotte.accounts.drivers import booking_refusals, profile_of, profile_submit, profile_update
-from flotte.accounts.models import DriverApproval, Membership
+from flotte.accounts.models import DriverApproval, Membership, User
 from flotte.accounts.selectors import community_by_slug
 from flotte.accounts.signup import (
     community_join,
@@ -58,10 +58,16 @@ def community(request: HttpRequest, slug: str) -> HttpResponse:
         membership = Membership.objects.filter(user=request.user, community=community).first()
         if membership:
             refusals = booking_refusals(request.user, community)  # type: ignore[arg-type]
-    return render(request, "web/community.html", {
-        "community": community, "brand": community.branding, "membership": membership,
-        "refusals": refusals,
-    })
+    return render(
+        request,
+        "web/community.html",
+        {
+            "community": community,
+            "brand": community.branding,
+            "membership": membership,
+            "refusals": refusals,
+        },
+    )
 
 
 def signup(request: HttpRequest, slug: str) -> HttpResponse:
@@ -73,11 +79,20 @@ def signup(request: HttpRequest, slug: str) -> HttpResponse:
         except ServiceError as error:
             _form_error(form, error)
         else:
-            return render(request, "web/signup_sent.html", {
-                "community": community, "brand": community.branding,
-                "email": form.cleaned_data["email"]})
-    return render(request, "web/signup.html",
-                  {"community": community, "brand": community.branding, "form": form})
+            return render(
+                request,
+                "web/signup_sent.html",
+                {
+                    "community": community,
+                    "brand": community.branding,
+                    "email": form.cleaned_data["email"],
+                },
+            )
+    return render(
+        request,
+        "web/signup.html",
+        {"community": community, "brand": community.branding, "form": form},
+    )
 
 
 def verify(request: HttpRequest, slug: str, token: str) -> HttpResponse:
@@ -85,9 +100,17 @@ def verify(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     try:
         membership = signup_verify(token)
     except ServiceError as error:
-        return render(request, "web/message.html", {
-            "community": community, "brand": community.branding, "title": _("Link not valid"),
-            "text": error.message}, status=400)
+        return render(
+            request,
+            "web/message.html",
+            {
+                "community": community,
+                "brand": community.branding,
+                "title": _("Link not valid"),
+                "text": error.message,
+            },
+            status=400,
+        )
     login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, _("Your address is confirmed. Now complete your driver profile."))
     return redirect("web:profile")
@@ -110,11 +133,18 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     try:
         invite = invitation_from_token(token)
     except ServiceError as error:
-        return render(request, "web/message.html", {"title": _("Invitation not valid"),
-                                                    "text": error.message}, status=400)
+        return render(
+            request,
+            "web/message.html",
+            {"title": _("Invitation not valid"), "text": error.message},
+            status=400,
+        )
     community = invite.community
-    context: dict[str, Any] = {"community": community, "brand": community.branding,
-                               "invitation": invite}
+    context: dict[str, Any] = {
+        "community": community,
+        "brand": community.branding,
+        "invitation": invite,
+    }
     if request.user.is_authenticated:
         if request.method == "POST":
             try:
@@ -140,13 +170,19 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)
     current = profile_of(user)  # type: ignore[arg-type]
     form = ProfileForm(request.POST or None, request.FILES or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in
-                ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on"]}
-        files = {name: request.FILES[name] for name in ["licence_document", "identity_document"]
-                 if name in request.FILES}
+        data = {
+            name: form.cleaned_data[name]
+            for name in ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on"]
+        }
+        files = {
+            name: request.FILES[name]
+            for name in ["licence_document", "identity_document"]
+            if name in request.FILES
+        }
         try:
             profile_update(user=user, data=data, files=files)  # type: ignore[arg-type]
             if "submit" in request.POST:
@@ -159,5 +195,8 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("web:profile")
     approvals = DriverApproval.objects.filter(user=user).select_related("organisation")
-    return render(request, "web/profile.html", {"form": form, "approvals": approvals,
-                                                "missing": current.missing_fields()})
+    return render(
+        request,
+        "web/profile.html",
+        {"form": form, "approvals": approvals, "missing": current.missing_fields()},
+    )

@@ -24,10 +24,20 @@ def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str,
     user = authenticate(request, email=payload.email.strip().lower(), password=payload.password)
     if user is None or not user.is_active:
         raise BadCredentials("wrong e-mail or password")
-    token, raw = api_token_create(user=user, name=payload.name, kind=payload.kind,  # type: ignore[arg-type]
-                                  valid_days=payload.valid_days)
-    return 201, {"id": token.pk, "token": raw, "prefix": token.prefix, "name": token.name,
-                 "kind": token.kind, "expires_at": token.expires_at}
+    token, raw = api_token_create(
+        user=user,
+        name=payload.name,
+        kind=payload.kind,  # type: ignore[arg-type]
+        valid_days=payload.valid_days,
+    )
+    return 201, {
+        "id": token.pk,
+        "token": raw,
+        "prefix": token.prefix,
+        "name": token.name,
+        "kind": token.kind,
+        "expires_at": token.expires_at,
+    }
 
 
 @router.get("/tokens", response=list[TokenOut])

@@ -56,8 +56,9 @@ def _community(request: HttpRequest, slug: str) -> Community:
 def _group(organisation_id: int, group_id: int | None) -> UserGroup | None:
     if group_id is None:
         return None
-    return get_or_404(UserGroup.objects.filter(organisation_id=organisation_id), "group",
-                      pk=group_id)
+    return get_or_404(
+        UserGroup.objects.filter(organisation_id=organisation_id), "group", pk=group_id
+    )
 
 
 @router.get("/public/{slug}", auth=None, response={200: BrandingOut, 404: ErrorOut})
@@ -66,9 +67,18 @@ def community_public(request: HttpRequest, slug: str) -> dict[str, str]:
     return community_by_slug(slug).branding
 
 
-@router.post("/public/{slug}/signup", auth=None,
-             response={201: MessageOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                       409: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/public/{slug}/signup",
+    auth=None,
+    response={
+        201: MessageOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
 def signup(request: HttpRequest, slug: str, payload: SignupIn) -> tuple[int, dict[str, str]]:
     """Create an account; a link to verify the address is sent by e-mail."""
     signup_start(community=community_by_slug(slug), **payload.dict())
@@ -80,8 +90,10 @@ def verify(request: HttpRequest, payload: TokenBodyIn) -> Membership:
     return signup_verify(payload.token)
 
 
-@router.post("/invitations/accept", response={200: MembershipOut, 400: ErrorOut, 403: ErrorOut,
-                                              409: ErrorOut})
+@router.post(
+    "/invitations/accept",
+    response={200: MembershipOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+)
 def accept(request: HttpRequest, payload: TokenBodyIn) -> Membership:
     return invitation_accept(token=payload.token, user=actor(request))
 
@@ -98,15 +110,18 @@ def community_detail(request: HttpRequest, slug: str) -> Community:
     return _community(request, slug)
 
 
-@router.post("/{slug}/join", response={200: MembershipOut, 403: ErrorOut, 404: ErrorOut,
-                                       409: ErrorOut})
+@router.post(
+    "/{slug}/join", response={200: MembershipOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+)
 def join(request: HttpRequest, slug: str) -> Membership:
     """Join one more community with the account you have."""
     return community_join(user=actor(request), community=community_by_slug(slug))
 
 
-@router.patch("/{slug}", response={200: CommunityOut, 400: ErrorOut, 403: ErrorOut,
-                                   404: ErrorOut, 422: ErrorOut})
+@router.patch(
+    "/{slug}",
+    response={200: CommunityOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 def community_patch(request: HttpRequest, slug: str, payload: CommunityPatch) -> Community:
     community = _community(request, slug)
     fields: dict[str, Any] = provided(payload)
@@ -115,8 +130,9 @@ def community_patch(request: HttpRequest, slug: str, payload: CommunityPatch) ->
     return community_update(actor=actor(request), community=community, **fields)
 
 
-@router.get("/{slug}/invitations", response={200: list[InvitationOut], 403: ErrorOut,
-                                             404: ErrorOut})
+@router.get(
+    "/{slug}/invitations", response={200: list[InvitationOut], 403: ErrorOut, 404: ErrorOut}
+)
 @paginate(PageNumberPagination)
 def invitation_list(request: HttpRequest, slug: str) -> QuerySet[Invitation]:
     community = _community(request, slug)
@@ -124,14 +140,20 @@ def invitation_list(request: HttpRequest, slug: str) -> QuerySet[Invitation]:
     return Invitation.objects.filter(community=community)
 
 
-@router.post("/{slug}/invitations", response={201: InvitationOut, 400: ErrorOut, 403: ErrorOut,
-                                              404: ErrorOut, 409: ErrorOut})
-def invitation_post(request: HttpRequest, slug: str,
-                    payload: InvitationIn) -> tuple[int, Invitation]:
+@router.post(
+    "/{slug}/invitations",
+    response={201: InvitationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def invitation_post(
+    request: HttpRequest, slug: str, payload: InvitationIn
+) -> tuple[int, Invitation]:
     community = _community(request, slug)
     require_manager_of_community(actor(request), community)
     return 201, invitation_create(
-        actor=actor(request), community=community, email=payload.email, role=payload.role,
+        actor=actor(request),
+        community=community,
+        email=payload.email,
+        role=payload.role,
         group=_group(community.organisation_id, payload.group_id),
     )
 
@@ -139,12 +161,14 @@ def invitation_post(request: HttpRequest, slug: str,
 org_router = Router(tags=["communities"])
 
 
-@org_router.post("/{org_id}/communities", response={201: CommunityOut, 400: ErrorOut,
-                                                    403: ErrorOut, 404: ErrorOut, 409: ErrorOut})
-def community_post(request: HttpRequest, org_id: int, payload: CommunityIn) -> tuple[int, Community]:
+@org_router.post(
+    "/{org_id}/communities",
+    response={201: CommunityOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def community_post(
+    request: HttpRequest, org_id: int, payload: CommunityIn
+) -> tuple[int, Community]:
     org = organisation(org_id)
     fields: dict[str, Any] = payload.dict()
     fields["default_group"] = _group(org.pk, fields.pop("default_group_id"))
     return 201, community_create(actor=actor(request), organisation=org, **fields)
-
-

@@ -53,8 +53,11 @@ org_router = Router(tags=["fleet"])
 def _in_org(model: Any, org: Organisation, ids: list[int] | None, what: str) -> list[Any] | None:
     if ids is None:
         return None
-    found = list(model.objects.filter(organisation=org, pk__in=ids)) if model is not Community \
+    found = (
+        list(model.objects.filter(organisation=org, pk__in=ids))
+        if model is not Community
         else list(Community.objects.filter(organisation=org, pk__in=ids))
+    )
     if len(found) != len(set(ids)):
         from flotte.core.errors import NotFound
 
@@ -70,8 +73,9 @@ def station_out(station: Station) -> dict[str, Any]:
 
 
 def vehicle_out(vehicle: Vehicle) -> dict[str, Any]:
-    data = {field.attname: getattr(vehicle, field.attname)
-            for field in Vehicle._meta.concrete_fields}
+    data = {
+        field.attname: getattr(vehicle, field.attname) for field in Vehicle._meta.concrete_fields
+    }
     data["id"] = vehicle.pk
     data["community_ids"] = [c.pk for c in vehicle.communities.all()]
     data["allowed_group_ids"] = [g.pk for g in vehicle.allowed_groups.all()]
@@ -94,39 +98,58 @@ def station_detail(request: HttpRequest, station_id: int) -> dict[str, Any]:
     return station_out(get_or_404(stations_visible_to(actor(request)), "station", pk=station_id))
 
 
-@org_router.post("/{org_id}/stations", response={201: StationOut, 400: ErrorOut, 403: ErrorOut,
-                                                 404: ErrorOut, 422: ErrorOut})
-def station_post(request: HttpRequest, org_id: int, payload: StationIn) -> tuple[int, dict[str, Any]]:
+@org_router.post(
+    "/{org_id}/stations",
+    response={201: StationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def station_post(
+    request: HttpRequest, org_id: int, payload: StationIn
+) -> tuple[int, dict[str, Any]]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
     communities = _in_org(Community, org, fields.pop("community_ids"), "community") or []
-    return 201, station_out(station_create(actor=actor(request), organisation=org,
-                                           communities=communities, **fields))
+    return 201, station_out(
+        station_create(actor=actor(request), organisation=org, communities=communities, **fields)
+    )
 
 
-@router.patch("/stations/{station_id}", response={200: StationOut, 400: ErrorOut, 403: ErrorOut,
-                                                  404: ErrorOut, 422: ErrorOut})
+@router.patch(
+    "/stations/{station_id}",
+    response={200: StationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
 def station_patch(request: HttpRequest, station_id: int, payload: StationPatch) -> dict[str, Any]:
     station = get_or_404(stations_visible_to(actor(request)), "station", pk=station_id)
     require_manager_of_organisation(actor(request), station.organisation)
     fields = provided(payload)
-    communities = _in_org(Community, station.organisation, fields.pop("community_ids", None),
-                          "community")
-    return station_out(station_update(actor=actor(request), station=station,
-                                      communities=communities, **fields))
+    communities = _in_org(
+        Community, station.organisation, fields.pop("community_ids", None), "community"
+    )
+    return station_out(
+        station_update(actor=actor(request), station=station, communities=communities, **fields)
+    )
 
 
 # Vehicles
 @router.get("/vehicles", response=list[VehicleOut])
 @paginate(PageNumberPagination)
-def vehicle_list(request: HttpRequest, community: str | None = None, station: int | None = None,
-                 category: str | None = None, energy: str | None = None,
-                 status: str | None = None) -> list[dict[str, Any]]:
+def vehicle_list(
+    request: HttpRequest,
+    community: str | None = None,
+    station: int | None = None,
+    category: str | None = None,
+    energy: str | None = None,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
     """Vehicles you can use (members) or manage (managers), with filters."""
     queryset = vehicles_visible_to(actor(request)).prefetch_related("communities", "allowed_groups")
-    filters = {"communities__slug": community, "home_station_id": station,
-               "category": category, "energy": energy, "status": status}
+    filters = {
+        "communities__slug": community,
+        "home_station_id": station,
+        "category": category,
+        "energy": energy,
+        "status": status,
+    }
     queryset = queryset.filter(**{k: v for k, v in filters.items() if v is not None})
     return [vehicle_out(v) for v in queryset]
 
@@ -136,19 +159,38 @@ def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict[str, Any]:
     return vehicle_out(get_or_404(vehicles_visible_to(actor(request)), "vehicle", pk=vehicle_id))
 
 
-@org_router.post("/{org_id}/vehicles", response={201: VehicleOut, 400: ErrorOut, 403: ErrorOut,
-                                                 404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
-def vehicle_post(request: HttpRequest, org_id: int, payload: VehicleIn) -> tuple[int, dict[str, Any]]:
+@org_router.post(
+    "/{org_id}/vehicles",
+    response={
+        201: VehicleOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
+def vehicle_post(
+    request: HttpRequest, org_id: int, payload: VehicleIn
+) -> tuple[int, dict[str, Any]]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
-    home = get_or_404(Station.objects.filter(organisation=org), "station",
-                      pk=fields.pop("home_station_id"))
+    home = get_or_404(
+        Station.objects.filter(organisation=org), "station", pk=fields.pop("home_station_id")
+    )
     communities = _in_org(Community, org, fields.pop("community_ids"), "community") or []
     groups = _in_org(UserGroup, org, fields.pop("allowed_group_ids"), "group") or []
-    return 201, vehicle_out(vehicle_create(actor=actor(request), organisation=org,
-                                           home_station=home, communities=communities,
-                                           allowed_groups=groups, **fields))
+    return 201, vehicle_out(
+        vehicle_create(
+            actor=actor(request),
+            organisation=org,
+            home_station=home,
+            communities=communities,
+            allowed_groups=groups,
+            **fields,
+        )
+    )
 
 
 def _managed_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
@@ -157,30 +199,55 @@ def _managed_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
     return vehicle
 
 
-@router.patch("/vehicles/{vehicle_id}", response={200: VehicleOut, 400: ErrorOut, 403: ErrorOut,
-                                                  404: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+@router.patch(
+    "/vehicles/{vehicle_id}",
+    response={
+        200: VehicleOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
 def vehicle_patch(request: HttpRequest, vehicle_id: int, payload: VehiclePatch) -> dict[str, Any]:
     vehicle = _managed_vehicle(request, vehicle_id)
     org = vehicle.organisation
     fields = provided(payload)
     home = None
     if fields.get("home_station_id") is not None:
-        home = get_or_404(Station.objects.filter(organisation=org), "station",
-                          pk=fields.pop("home_station_id"))
+        home = get_or_404(
+            Station.objects.filter(organisation=org), "station", pk=fields.pop("home_station_id")
+        )
     fields.pop("home_station_id", None)
     communities = _in_org(Community, org, fields.pop("community_ids", None), "community")
     groups = _in_org(UserGroup, org, fields.pop("allowed_group_ids", None), "group")
-    return vehicle_out(vehicle_update(actor=actor(request), vehicle=vehicle, home_station=home,
-                                      communities=communities, allowed_groups=groups, **fields))
+    return vehicle_out(
+        vehicle_update(
+            actor=actor(request),
+            vehicle=vehicle,
+            home_station=home,
+            communities=communities,
+            allowed_groups=groups,
+            **fields,
+        )
+    )
 
 
-@router.post("/vehicles/{vehicle_id}/status", response={200: VehicleOut, 400: ErrorOut,
-                                                        403: ErrorOut, 404: ErrorOut})
-def vehicle_status(request: HttpRequest, vehicle_id: int, payload: VehicleStatusIn) -> dict[str, Any]:
+@router.post(
+    "/vehicles/{vehicle_id}/status",
+    response={200: VehicleOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def vehicle_status(
+    request: HttpRequest, vehicle_id: int, payload: VehicleStatusIn
+) -> dict[str, Any]:
     """Put a vehicle in maintenance, out of service, or back in service."""
     vehicle = _managed_vehicle(request, vehicle_id)
-    return vehicle_out(vehicle_set_status(actor=actor(request), vehicle=vehicle,
-                                          status=payload.status, note=payload.note))
+    return vehicle_out(
+        vehicle_set_status(
+            actor=actor(request), vehicle=vehicle, status=payload.status, note=payload.note
+        )
+    )
 
 
 # Boxes
@@ -188,8 +255,9 @@ def _boxes(request: HttpRequest) -> QuerySet[Box]:
     user = actor(request)
     if is_operator(user):
         return Box.objects.all()
-    return Box.objects.filter(organisation__in=managed_organisations(user).filter(
-        managers__user=user))
+    return Box.objects.filter(
+        organisation__in=managed_organisations(user).filter(managers__user=user)
+    )
 
 
 @router.get("/boxes", response=list[BoxOut])
@@ -199,15 +267,18 @@ def box_list(request: HttpRequest) -> QuerySet[Box]:
     return _boxes(request)
 
 
-@router.post("/boxes", response={201: BoxCreatedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
-                                 409: ErrorOut})
+@router.post(
+    "/boxes",
+    response={201: BoxCreatedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
 def box_post(request: HttpRequest, payload: BoxIn) -> tuple[int, dict[str, Any]]:
     """Provision a box (operator); its MQTT password is shown once."""
     if not is_operator(actor(request)):
         raise PermissionDenied("only the operator provisions boxes")
     org = organisation(payload.organisation_id) if payload.organisation_id else None
-    box, secret = box_provision(actor=actor(request), box_id=payload.box_id,
-                                vendor=payload.vendor, organisation=org)
+    box, secret = box_provision(
+        actor=actor(request), box_id=payload.box_id, vendor=payload.vendor, organisation=org
+    )
     data = BoxOut.from_orm(box).dict()
     data["secret"] = secret
     return 201, data
@@ -232,20 +303,25 @@ def badge_list(request: HttpRequest, org_id: int) -> QuerySet[Badge]:
     return Badge.objects.filter(organisation=org)
 
 
-@org_router.post("/{org_id}/badges", response={201: BadgeOut, 400: ErrorOut, 403: ErrorOut,
-                                               404: ErrorOut, 409: ErrorOut})
+@org_router.post(
+    "/{org_id}/badges",
+    response={201: BadgeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
 def badge_post(request: HttpRequest, org_id: int, payload: BadgeIn) -> tuple[int, Badge]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     user: User | None = None
     if payload.user_id is not None:
         user = member_of_organisation(org, actor(request), payload.user_id)
-    return 201, badge_issue(actor=actor(request), organisation=org, uid=payload.uid, user=user,
-                            label=payload.label)
+    return 201, badge_issue(
+        actor=actor(request), organisation=org, uid=payload.uid, user=user, label=payload.label
+    )
 
 
-@org_router.post("/{org_id}/badges/{badge_id}/deactivate",
-                 response={200: BadgeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@org_router.post(
+    "/{org_id}/badges/{badge_id}/deactivate",
+    response={200: BadgeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
 def badge_deactivate_post(request: HttpRequest, org_id: int, badge_id: int) -> Badge:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)

@@ -28,9 +28,14 @@ def me_out(user: User) -> dict[str, Any]:
         Membership.objects.filter(user=user).select_related("community__organisation")
     )
     return {
-        "id": user.pk, "email": user.email, "first_name": user.first_name,
-        "last_name": user.last_name, "phone": user.phone, "language": user.language,
-        "email_verified": user.email_verified_at is not None, "is_operator": user.is_operator,
+        "id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "phone": user.phone,
+        "language": user.language,
+        "email_verified": user.email_verified_at is not None,
+        "is_operator": user.is_operator,
         "memberships": memberships,
         "can_book": {
             m.community.slug: [r.message for r in booking_refusals(user, m.community)]
@@ -39,7 +44,9 @@ def me_out(user: User) -> dict[str, Any]:
     }
 
 
-def profile_out(profile: DriverProfile, *, organisation_ids: set[int] | None = None) -> dict[str, Any]:
+def profile_out(
+    profile: DriverProfile, *, organisation_ids: set[int] | None = None
+) -> dict[str, Any]:
     approvals = DriverApproval.objects.filter(user=profile.user).select_related("organisation")
     if organisation_ids is not None:
         approvals = approvals.filter(organisation_id__in=organisation_ids)
@@ -48,15 +55,20 @@ def profile_out(profile: DriverProfile, *, organisation_ids: set[int] | None = N
     if first is not None:
         missing = missing_for(profile, first.organisation)
     return {
-        "birth_date": profile.birth_date, "licence_number": profile.licence_number,
+        "birth_date": profile.birth_date,
+        "licence_number": profile.licence_number,
         "licence_issued_on": profile.licence_issued_on,
         "licence_expires_on": profile.licence_expires_on,
         "has_licence_document": bool(profile.licence_document),
         "has_identity_document": bool(profile.identity_document),
         "missing": missing,
         "approvals": [
-            {"organisation_id": a.organisation_id, "organisation": a.organisation.name,
-             "status": a.status, "reason": a.reason}
+            {
+                "organisation_id": a.organisation_id,
+                "organisation": a.organisation.name,
+                "status": a.status,
+                "reason": a.reason,
+            }
             for a in approvals
         ],
     }
@@ -113,8 +125,11 @@ def document_response(profile: DriverProfile, kind: str, viewer: User) -> FileRe
         raise NotFound("no such document uploaded")
     if viewer.pk != profile.user_id:
         audit("driver_profile.document_viewed", profile, actor=viewer, data={"kind": kind})
-    return FileResponse(document.open("rb"), as_attachment=True,
-                        filename=f"{kind}.{document.name.rsplit('.', 1)[-1]}")
+    return FileResponse(
+        document.open("rb"),
+        as_attachment=True,
+        filename=f"{kind}.{document.name.rsplit('.', 1)[-1]}",
+    )
 
 
 @router.post("/profile/submit", response={200: ProfileOut, 400: ErrorOut})

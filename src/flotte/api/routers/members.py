@@ -46,7 +46,9 @@ def _managed(request: HttpRequest, org_id: int) -> Organisation:
 def member_row(user: User, org: Organisation) -> dict[str, Any]:
     approval = next(iter(getattr(user, "org_approvals", [])), None)
     return {
-        "id": user.pk, "email": user.email, "first_name": user.first_name,
+        "id": user.pk,
+        "email": user.email,
+        "first_name": user.first_name,
         "last_name": user.last_name,
         "approval_status": approval.status if approval else None,
         "communities": [m.community.slug for m in getattr(user, "org_memberships", [])],
@@ -57,18 +59,26 @@ def _prefetched(queryset: QuerySet[User], org: Organisation) -> QuerySet[User]:
     from django.db.models import Prefetch
 
     return queryset.prefetch_related(
-        Prefetch("approvals", queryset=DriverApproval.objects.filter(organisation=org),
-                 to_attr="org_approvals"),
-        Prefetch("memberships",
-                 queryset=Membership.objects.filter(community__organisation=org)
-                 .select_related("community"), to_attr="org_memberships"),
+        Prefetch(
+            "approvals",
+            queryset=DriverApproval.objects.filter(organisation=org),
+            to_attr="org_approvals",
+        ),
+        Prefetch(
+            "memberships",
+            queryset=Membership.objects.filter(community__organisation=org).select_related(
+                "community"
+            ),
+            to_attr="org_memberships",
+        ),
     )
 
 
 @router.get("/{org_id}/members", response={200: list[MemberOut], 403: ErrorOut, 404: ErrorOut})
 @paginate(PageNumberPagination)
-def member_list(request: HttpRequest, org_id: int, status: str | None = None,
-                community: str | None = None) -> list[dict[str, Any]]:
+def member_list(
+    request: HttpRequest, org_id: int, status: str | None = None, community: str | None = None
+) -> list[dict[str, Any]]:
     """Members of the communities you manage; filter by approval status
     (``submitted`` is the validation queue) or community slug."""
     org = _managed(request, org_id)
@@ -87,8 +97,9 @@ def _member(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisati
     return org, member_of_organisation(org, actor(request), user_id)
 
 
-@router.get("/{org_id}/members/{user_id}",
-            response={200: MemberDetailOut, 403: ErrorOut, 404: ErrorOut})
+@router.get(
+    "/{org_id}/members/{user_id}", response={200: MemberDetailOut, 403: ErrorOut, 404: ErrorOut}
+)
 def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, Any]:
     org, user = _member(request, org_id, user_id)
     user = _prefetched(User.objects.filter(pk=user.pk), org).get()
@@ -99,14 +110,18 @@ def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, 
         profile=profile_out(profile_of(user), organisation_ids={org.pk}),
         approval_reason=approval.reason if approval else "",
         suspensions=list(Suspension.objects.filter(organisation=org, user=user)),
-        refusals={m.community.slug: [r.message for r in booking_refusals(user, m.community)]
-                  for m in user.org_memberships},  # type: ignore[attr-defined]
+        refusals={
+            m.community.slug: [r.message for r in booking_refusals(user, m.community)]
+            for m in user.org_memberships  # type: ignore[attr-defined]
+        },
     )
     return row
 
 
-@router.get("/{org_id}/members/{user_id}/documents/{kind}",
-            response={200: None, 403: ErrorOut, 404: ErrorOut})
+@router.get(
+    "/{org_id}/members/{user_id}/documents/{kind}",
+    response={200: None, 403: ErrorOut, 404: ErrorOut},
+)
 def member_document(request: HttpRequest, org_id: int, user_id: int, kind: str) -> FileResponse:
     """A member's uploaded document, for checking it; each view is audited."""
     _, user = _member(request, org_id, user_id)
@@ -122,36 +137,52 @@ def _approval(org: Organisation, user: User) -> DriverApproval:
     return approval
 
 
-@router.post("/{org_id}/members/{user_id}/validate",
-             response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.post(
+    "/{org_id}/members/{user_id}/validate",
+    response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
 def member_validate(request: HttpRequest, org_id: int, user_id: int) -> dict[str, Any]:
     org, user = _member(request, org_id, user_id)
     driver_validate(actor=actor(request), approval=_approval(org, user))
     return member_detail(request, org_id, user_id)
 
 
-@router.post("/{org_id}/members/{user_id}/reject",
-             response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def member_reject(request: HttpRequest, org_id: int, user_id: int,
-                  payload: ReasonIn) -> dict[str, Any]:
+@router.post(
+    "/{org_id}/members/{user_id}/reject",
+    response={200: MemberDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def member_reject(
+    request: HttpRequest, org_id: int, user_id: int, payload: ReasonIn
+) -> dict[str, Any]:
     org, user = _member(request, org_id, user_id)
     driver_reject(actor=actor(request), approval=_approval(org, user), reason=payload.reason)
     return member_detail(request, org_id, user_id)
 
 
-@router.post("/{org_id}/members/{user_id}/suspend",
-             response={201: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def member_suspend_post(request: HttpRequest, org_id: int, user_id: int,
-                        payload: SuspendIn) -> tuple[int, Suspension]:
+@router.post(
+    "/{org_id}/members/{user_id}/suspend",
+    response={201: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def member_suspend_post(
+    request: HttpRequest, org_id: int, user_id: int, payload: SuspendIn
+) -> tuple[int, Suspension]:
     org, user = _member(request, org_id, user_id)
-    return 201, member_suspend(actor=actor(request), organisation=org, user=user,
-                               reason=payload.reason, ends_at=payload.ends_at)
+    return 201, member_suspend(
+        actor=actor(request),
+        organisation=org,
+        user=user,
+        reason=payload.reason,
+        ends_at=payload.ends_at,
+    )
 
 
-@router.post("/{org_id}/suspensions/{suspension_id}/lift",
-             response={200: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+@router.post(
+    "/{org_id}/suspensions/{suspension_id}/lift",
+    response={200: SuspensionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
 def suspension_lift_post(request: HttpRequest, org_id: int, suspension_id: int) -> Suspension:
     org = _managed(request, org_id)
-    suspension = get_or_404(Suspension.objects.filter(organisation=org), "suspension",
-                            pk=suspension_id)
+    suspension = get_or_404(
+        Suspension.objects.filter(organisation=org), "suspension", pk=suspension_id
+    )
     return suspension_lift(actor=actor(request), suspension=suspension)

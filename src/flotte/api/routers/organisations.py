@@ -46,12 +46,15 @@ def organisation_detail(request: HttpRequest, org_id: int) -> Organisation:
     return organisation(org_id)
 
 
-@router.patch("/{org_id}", response={200: OrganisationOut, 400: ErrorOut, 403: ErrorOut,
-                                     404: ErrorOut})
-def organisation_patch(request: HttpRequest, org_id: int,
-                       payload: OrganisationPatch) -> Organisation:
-    return organisation_update(actor=actor(request), organisation=organisation(org_id),
-                               **provided(payload))
+@router.patch(
+    "/{org_id}", response={200: OrganisationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def organisation_patch(
+    request: HttpRequest, org_id: int, payload: OrganisationPatch
+) -> Organisation:
+    return organisation_update(
+        actor=actor(request), organisation=organisation(org_id), **provided(payload)
+    )
 
 
 @router.get("/{org_id}/groups", response={200: list[GroupOut], 404: ErrorOut})
@@ -59,11 +62,14 @@ def group_list(request: HttpRequest, org_id: int) -> QuerySet[UserGroup]:
     return UserGroup.objects.filter(organisation=organisation(org_id))
 
 
-@router.post("/{org_id}/groups", response={201: GroupOut, 400: ErrorOut, 403: ErrorOut,
-                                           404: ErrorOut, 409: ErrorOut})
+@router.post(
+    "/{org_id}/groups",
+    response={201: GroupOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
 def group_post(request: HttpRequest, org_id: int, payload: GroupIn) -> tuple[int, UserGroup]:
-    return 201, group_create(actor=actor(request), organisation=organisation(org_id),
-                             **payload.dict())
+    return 201, group_create(
+        actor=actor(request), organisation=organisation(org_id), **payload.dict()
+    )
 
 
 @router.get("/{org_id}/audit", response={200: list[AuditOut], 403: ErrorOut, 404: ErrorOut})
@@ -82,8 +88,15 @@ def parameter_list(request: HttpRequest, org_id: int) -> dict[str, Any]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     values = [
-        {"key": v.key, "level": v.level, "community_id": v.community_id, "group_id": v.group_id,
-         "vehicle_id": v.vehicle_id, "value": v.value, "updated_at": v.updated_at}
+        {
+            "key": v.key,
+            "level": v.level,
+            "community_id": v.community_id,
+            "group_id": v.group_id,
+            "vehicle_id": v.vehicle_id,
+            "value": v.value,
+            "updated_at": v.updated_at,
+        }
         for v in ParameterValue.objects.filter(organisation=org).order_by("key", "level")
     ]
     return {"registry": describe_all(), "values": values}
@@ -95,35 +108,44 @@ def _targets(org: Organisation, payload: ParameterTargetIn | ParameterSetIn) -> 
 
     targets: dict[str, Any] = {}
     if payload.community_id is not None:
-        targets["community"] = get_or_404(Community.objects.filter(organisation=org),
-                                          "community", pk=payload.community_id)
+        targets["community"] = get_or_404(
+            Community.objects.filter(organisation=org), "community", pk=payload.community_id
+        )
     if payload.group_id is not None:
-        targets["group"] = get_or_404(UserGroup.objects.filter(organisation=org), "group",
-                                      pk=payload.group_id)
+        targets["group"] = get_or_404(
+            UserGroup.objects.filter(organisation=org), "group", pk=payload.group_id
+        )
     if payload.vehicle_id is not None:
-        targets["vehicle"] = get_or_404(Vehicle.objects.filter(organisation=org), "vehicle",
-                                        pk=payload.vehicle_id)
+        targets["vehicle"] = get_or_404(
+            Vehicle.objects.filter(organisation=org), "vehicle", pk=payload.vehicle_id
+        )
     return targets
 
 
-@router.put("/{org_id}/parameters/{key}",
-            response={200: ParameterValueOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def parameter_put(request: HttpRequest, org_id: int, key: str,
-                  payload: ParameterSetIn) -> ParameterValue:
+@router.put(
+    "/{org_id}/parameters/{key}",
+    response={200: ParameterValueOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def parameter_put(
+    request: HttpRequest, org_id: int, key: str, payload: ParameterSetIn
+) -> ParameterValue:
     """Set a parameter for the organisation, or for one community, group or vehicle."""
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     targets = _targets(org, payload)
     param_set(actor=actor(request), key=key, value=payload.value, organisation=org, **targets)
     level = next(iter(targets), "organisation")
-    return ParameterValue.objects.get(organisation=org, key=key, level=level,
-                                      **{name: obj for name, obj in targets.items()})
+    return ParameterValue.objects.get(
+        organisation=org, key=key, level=level, **{name: obj for name, obj in targets.items()}
+    )
 
 
-@router.delete("/{org_id}/parameters/{key}", response={204: None, 400: ErrorOut, 403: ErrorOut,
-                                                       404: ErrorOut})
-def parameter_delete(request: HttpRequest, org_id: int, key: str,
-                     target: Query[ParameterTargetIn]) -> tuple[int, None]:
+@router.delete(
+    "/{org_id}/parameters/{key}", response={204: None, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def parameter_delete(
+    request: HttpRequest, org_id: int, key: str, target: Query[ParameterTargetIn]
+) -> tuple[int, None]:
     """Remove a value so that the level above applies again."""
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
