@@ -14,6 +14,7 @@ from flotte.accounts.models import (
     Community,
     DriverApproval,
     DriverProfile,
+    Invitation,
     Membership,
     Organisation,
     OrganisationManager,
@@ -161,3 +162,13 @@ class BadgeFactory(ScopedFactory):
     organisation = factory.SubFactory(OrganisationFactory)
     uid = factory.Sequence(lambda n: f"04A1B2{n:04X}")
     issued_at = factory.LazyFunction(clock.now)
+
+
+class InvitationFactory(ScopedFactory):
+    class Meta:
+        model = Invitation
+
+    community = factory.SubFactory(CommunityFactory)
+    email = factory.Sequence(lambda n: f"invited{n}@example.org")
+    created_at = factory.LazyFunction(clock.now)
+    expires_at = factory.LazyFunction(lambda: clock.now() + dt.timedelta(days=14))

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
-from flotte.accounts.models import Community, Organisation, User, UserGroup
+from flotte.accounts.models import Community, Membership, Organisation, User, UserGroup
 from flotte.accounts.organisations import full_clean_or_fail, save_unique
 from flotte.accounts.selectors import (
     is_operator,
@@ -74,6 +74,12 @@ def station_update(
 
 
 def _check_vehicle(vehicle: Vehicle) -> None:
+    # Normalise before validating: the VIN validator wants upper case. A None
+    # (an explicit null in a PATCH) is left to full_clean to refuse.
+    if isinstance(vehicle.plate, str):
+        vehicle.plate = vehicle.plate.strip().upper().replace(" ", "-")
+    if isinstance(vehicle.vin, str):
+        vehicle.vin = vehicle.vin.strip().upper()
     full_clean_or_fail(vehicle, exclude=["organisation", "home_station"])
     unknown = set(vehicle.accessories) - set(Vehicle.Accessory.values)
     if unknown:
@@ -85,8 +91,6 @@ def _check_vehicle(vehicle: Vehicle) -> None:
             "an electric vehicle emits no CO2 at the exhaust",
             fields={"co2_g_km": "must be 0 for an electric vehicle"},
         )
-    vehicle.plate = vehicle.plate.upper().replace(" ", "-")
-    vehicle.vin = vehicle.vin.upper()
 
 
 @transaction.atomic
@@ -223,7 +227,12 @@ def badge_issue(
     *, actor: User, organisation: Organisation, uid: str, user: User | None, label: str = ""
 ) -> Badge:
     require_manager_of_organisation(actor, organisation)
-    if user is not None and not manages_member(actor, organisation.pk, user):
+    # manages_member() is true for any person when the actor manages the
+    # organisation: check that the holder is a member here too.
+    if user is not None and not (
+        manages_member(actor, organisation.pk, user)
+        and Membership.objects.filter(user=user, community__organisation=organisation).exists()
+    ):
         raise NotFound("no such member in this organisation")
     badge = Badge(
         organisation=organisation,

@@ -1,0 +1,290 @@
+"""Every API route, called by people of another organisation (Bob's), never
+returns or changes Alice's data: 401/403/404, or a list without her rows.
+The same call by Alice's own side succeeds, which shows the refusal comes
+from tenancy and not from a malformed request.
+
+The table below must name every operation of the OpenAPI schema: a new
+route fails `test_every_route_is_covered` until it says how it is isolated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from flotte.accounts.drivers import member_suspend
+from flotte.accounts.models import ApiToken, Suspension
+from flotte.accounts.tokens import api_token_create
+from flotte.api.urls import api
+from tests import factories as f
+from tests.conftest import Api, Tenant
+
+PUBLIC = "public"  # anyone may call it by design (sign-up, public branding, login)
+SELF = "self"  # acts only on the caller's own account
+
+
+@dataclass
+class Case:
+    owner: str  # who on Alice's side may call it: manager, member or operator
+    body: dict[str, Any] | None = None
+    listing: bool = False  # a list: Bob gets 200 without Alice's rows
+    upload: bool = False
+    query: str = ""
+    bob_refs: dict[str, str] = field(default_factory=dict)  # path params taken from Bob's side
+
+
+VEHICLE = {
+    "plate": "ZZ-999-ZZ",
+    "make": "Renault",
+    "model": "Zoe",
+    "energy": "electric",
+    "range_km": 300,
+    "consumption_per_100km": "17.2",
+    "home_station_id": "{station_id}",
+}
+STATION = {"name": "Nouvelle", "address": "2 rue Haute", "latitude": "44.7", "longitude": "5.0"}
+
+ROUTES: dict[tuple[str, str], Any] = {
+    ("POST", "/auth/token"): PUBLIC,
+    ("GET", "/auth/tokens"): SELF,
+    ("DELETE", "/auth/tokens/{token_id}"): Case("member"),
+    ("GET", "/me"): SELF,
+    ("PATCH", "/me"): SELF,
+    ("GET", "/me/profile"): SELF,
+    ("PUT", "/me/profile"): SELF,
+    ("POST", "/me/profile/documents/{kind}"): SELF,
+    ("GET", "/me/profile/documents/{kind}"): SELF,
+    ("POST", "/me/profile/submit"): SELF,
+    ("GET", "/communities/public/{slug}"): PUBLIC,
+    ("POST", "/communities/public/{slug}/signup"): PUBLIC,
+    ("POST", "/communities/verify"): PUBLIC,
+    ("POST", "/communities/invitations/accept"): SELF,
+    ("POST", "/communities/{slug}/join"): PUBLIC,
+    ("GET", "/communities"): Case("member", listing=True),
+    ("GET", "/communities/{slug}"): Case("member"),
+    ("PATCH", "/communities/{slug}"): Case("manager", {"description": "changed"}),
+    ("GET", "/communities/{slug}/invitations"): Case("manager"),
+    ("POST", "/communities/{slug}/invitations"): Case("manager", {"email": "new@example.org"}),
+    ("GET", "/organisations"): Case("member", listing=True),
+    ("POST", "/organisations"): Case("operator", {"name": "Nouvelle", "slug": "nouvelle"}),
+    ("GET", "/organisations/{org_id}"): Case("member"),
+    ("PATCH", "/organisations/{org_id}"): Case("manager", {"support_phone": "0102030405"}),
+    ("GET", "/organisations/{org_id}/groups"): Case("member"),
+    ("POST", "/organisations/{org_id}/groups"): Case("manager", {"name": "Élus"}),
+    ("GET", "/organisations/{org_id}/audit"): Case("manager"),
+    ("GET", "/organisations/{org_id}/parameters"): Case("manager"),
+    ("PUT", "/organisations/{org_id}/parameters/{key}"): Case("manager", {"value": 21}),
+    ("DELETE", "/organisations/{org_id}/parameters/{key}"): Case("manager"),
+    ("POST", "/organisations/{org_id}/communities"): Case(
+        "manager", {"name": "Habitants", "slug": "habitants-x"}
+    ),
+    ("GET", "/organisations/{org_id}/members"): Case("manager"),
+    ("GET", "/organisations/{org_id}/members/{user_id}"): Case("manager"),
+    ("GET", "/organisations/{org_id}/members/{user_id}/documents/{kind}"): Case("manager"),
+    ("POST", "/organisations/{org_id}/members/{user_id}/validate"): Case("manager"),
+    ("POST", "/organisations/{org_id}/members/{user_id}/reject"): Case(
+        "manager", {"reason": "photo illisible"}
+    ),
+    ("POST", "/organisations/{org_id}/members/{user_id}/suspend"): Case(
+        "manager", {"reason": "retards répétés"}
+    ),
+    ("POST", "/organisations/{org_id}/suspensions/{suspension_id}/lift"): Case("manager"),
+    ("POST", "/organisations/{org_id}/stations"): Case("manager", STATION),
+    ("POST", "/organisations/{org_id}/vehicles"): Case("manager", VEHICLE),
+    ("GET", "/organisations/{org_id}/badges"): Case("manager"),
+    ("POST", "/organisations/{org_id}/badges"): Case(
+        "manager", {"uid": "04FFEE0011", "user_id": "{user_id}"}
+    ),
+    ("POST", "/organisations/{org_id}/badges/{badge_id}/deactivate"): Case("manager"),
+    ("GET", "/stations"): Case("member", listing=True),
+    ("GET", "/stations/{station_id}"): Case("member"),
+    ("PATCH", "/stations/{station_id}"): Case("manager", {"capacity": 6}),
+    ("GET", "/vehicles"): Case("member", listing=True),
+    ("GET", "/vehicles/{vehicle_id}"): Case("member"),
+    ("PATCH", "/vehicles/{vehicle_id}"): Case("manager", {"seats": 4}),
+    ("POST", "/vehicles/{vehicle_id}/status"): Case("manager", {"status": "maintenance"}),
+    ("GET", "/boxes"): Case("manager", listing=True),
+    ("POST", "/boxes"): Case("operator", {"box_id": "box-new", "organisation_id": "{org_id}"}),
+    ("POST", "/boxes/{box_id}/fit"): Case("manager", {"vehicle_id": "{vehicle_id}"}),
+}
+
+
+def schema_operations() -> set[tuple[str, str]]:
+    paths = api.get_openapi_schema()["paths"]
+    return {
+        (method.upper(), path.removeprefix("/api/v1"))
+        for path, operations in paths.items()
+        for method in operations
+    }
+
+
+def test_every_route_is_covered() -> None:
+    assert schema_operations() == set(ROUTES)
+
+
+@dataclass
+class World:
+    alice: Tenant
+    bob: Tenant
+    params: dict[str, Any]
+    markers: list[str]
+
+
+@pytest.fixture
+def world(alice: Tenant, bob: Tenant) -> World:
+    # Alice's member has a token, a suspension, uploaded documents, a
+    # pending approval to decide on.
+    token, _ = api_token_create(user=alice.member, name="phone")
+    suspension = member_suspend(
+        actor=alice.manager, organisation=alice.organisation, user=alice.member, reason="test"
+    )
+    pending = f.UserFactory(email="pending-alice@example.org")
+    f.MembershipFactory(user=pending, community=alice.community)
+    f.DriverProfileFactory(user=pending)
+    f.DriverApprovalFactory(organisation=alice.organisation, user=pending)
+    f.InvitationFactory(community=alice.community, email="invited-alice@example.org")
+    box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
+    alice.station.name = "Gare d'Alice"
+    alice.station.save()
+    params = {
+        "org_id": alice.organisation.pk,
+        "slug": alice.community.slug,
+        "token_id": token.pk,
+        "user_id": pending.pk,
+        "suspension_id": suspension.pk,
+        "badge_id": alice.badge.pk,
+        "station_id": alice.station.pk,
+        "vehicle_id": alice.vehicle.pk,
+        "box_id": box.box_id,
+        "kind": "licence_document",
+        "key": "member_min_age_years",
+    }
+    markers = [
+        alice.organisation.name,
+        alice.organisation.slug,
+        alice.community.slug,
+        alice.vehicle.plate,
+        alice.member.email,
+        alice.manager.email,
+        pending.email,
+        alice.badge.uid,
+        alice.box.box_id,
+        "invited-alice@example.org",
+        "Gare d",
+    ]
+    return World(alice, bob, params, markers)
+
+
+def _fill(value: Any, params: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: _fill(v, params) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return params[value[1:-1]]
+    return value
+
+
+def _call(user: Any, method: str, path: str, case: Case, params: dict[str, Any]) -> Any:
+    url = "/api/v1" + path.format(**params) + (case.query and f"?{case.query}")
+    body = _fill(case.body, params)
+    if method in {"POST", "PUT", "PATCH"} and body is None:
+        body = {}
+    return Api(user).call(method.lower(), url, body)
+
+
+def _owner(world: World, case: Case, operator: Any) -> Any:
+    return {"manager": world.alice.manager, "member": world.alice.member, "operator": operator}[
+        case.owner
+    ]
+
+
+TENANT_ROUTES = sorted(key for key, case in ROUTES.items() if isinstance(case, Case))
+
+
+@pytest.mark.parametrize(("method", "path"), TENANT_ROUTES)
+def test_another_organisation_gets_nothing_of_alices(
+    world: World, operator: Any, method: str, path: str
+) -> None:
+    case: Case = ROUTES[(method, path)]
+    for intruder in (world.bob.manager, world.bob.member):
+        response = _call(intruder, method, path, case, world.params)
+        if case.listing:
+            assert response.status_code == 200, response.content
+        else:
+            assert response.status_code in {401, 403, 404}, (intruder, response.content)
+        text = response.content.decode()
+        for marker in world.markers:
+            assert marker not in text, (intruder.email, marker)
+    # The same request from Alice's side goes through.
+    response = _call(_owner(world, case, operator), method, path, case, world.params)
+    assert response.status_code < 300, response.content
+    if case.listing:
+        assert any(marker in response.content.decode() for marker in world.markers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        key
+        for key in TENANT_ROUTES
+        if "{org_id}" in key[1] and key[1].replace("{key}", "").replace("{kind}", "").count("{") > 1
+    ]
+    + [("POST", "/organisations/{org_id}/badges"), ("POST", "/organisations/{org_id}/vehicles")],
+)
+def test_bob_cannot_reach_alices_objects_through_his_own_organisation(
+    world: World, method: str, path: str
+) -> None:
+    """Bob's manager uses his own organisation in the path but Alice's ids."""
+    case: Case = ROUTES[(method, path)]
+    params = {**world.params, "org_id": world.bob.organisation.pk}
+    response = _call(world.bob.manager, method, path, case, params)
+    assert response.status_code in {403, 404}, response.content
+
+
+def test_bob_cannot_fit_his_box_to_alices_vehicle(world: World) -> None:
+    response = Api(world.bob.manager).post(
+        f"boxes/{world.bob.box.box_id}/fit", {"vehicle_id": world.alice.vehicle.pk}
+    )
+    assert response.status_code == 404
+    world.bob.box.refresh_from_db()
+    assert world.bob.box.vehicle_id == world.bob.vehicle.pk
+
+
+def test_a_refused_change_changes_nothing(world: World) -> None:
+    before = (world.alice.vehicle.seats, Suspension.objects.count(), ApiToken.objects.count())
+    Api(world.bob.manager).patch(f"vehicles/{world.alice.vehicle.pk}", {"seats": 2})
+    Api(world.bob.manager).post(
+        f"organisations/{world.alice.organisation.pk}/members/{world.alice.member.pk}/suspend",
+        {"reason": "x"},
+    )
+    Api(world.bob.member).delete(f"auth/tokens/{world.params['token_id']}")
+    world.alice.vehicle.refresh_from_db()
+    after = (world.alice.vehicle.seats, Suspension.objects.count(), ApiToken.objects.count())
+    assert after == before
+
+
+def test_self_routes_act_on_the_callers_own_account_only(world: World) -> None:
+    """/me routes take no id: what Bob's member sees is his own profile."""
+    response = Api(world.bob.member).get("me")
+    assert response.json()["email"] == world.bob.member.email
+    assert world.alice.member.email not in response.content.decode()
+    upload = SimpleUploadedFile("permis.pdf", b"%PDF-1.4 bob", content_type="application/pdf")
+    client = Client()
+    client.force_login(world.bob.member)
+    client.post("/api/v1/me/profile/documents/licence_document", {"file": upload})
+    own_doc = client.get("/api/v1/me/profile/documents/licence_document")
+    assert b"bob" in b"".join(own_doc.streaming_content)
+
+
+def test_token_of_another_organisation_is_scoped_like_a_session(world: World) -> None:
+    _, raw = api_token_create(user=world.bob.manager, name="cli")
+    client = Client()
+    headers = {"Authorization": f"Bearer {raw}"}
+    response = client.get(f"/api/v1/organisations/{world.alice.organisation.pk}", headers=headers)
+    assert response.status_code == 404
+    response = client.get("/api/v1/vehicles", headers=headers)
+    plates = [v["plate"] for v in response.json()["items"]]
+    assert plates == [world.bob.vehicle.plate]
