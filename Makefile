@@ -47,3 +47,6 @@ ci:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	$(BIN)/flotte bench api --requests 200

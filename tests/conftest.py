@@ -23,9 +23,12 @@ def _test_body_sees_every_tenant() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _media(settings: Any, tmp_path: Any) -> None:
+def _settings_for_tests(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CELERY_BROKER_URL = ""
+    # The production hasher costs half a second per password; these tests
+    # are not about hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @dataclass

@@ -76,6 +76,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_run(args)
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from django.db import connection
+
+    from flotte.benchmarks import print_results, run_api_benchmark
+
+    if args.what != "api":
+        raise SystemExit(f"unknown benchmark {args.what!r}")
+    results = run_api_benchmark(args.requests)
+    if args.json:
+        json.dump(results, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print_results(results, connection.vendor)
+    return 0
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     from django.core.management import execute_from_command_line
 
@@ -100,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("--address", default="127.0.0.1:8000")
         command.set_defaults(func=func)
+    bench = sub.add_parser("bench", help="run a benchmark and print its figures")
+    bench.add_argument("what", choices=["api"])
+    bench.add_argument("--requests", type=int, default=200, help="requests per case")
+    bench.add_argument("--json", action="store_true")
+    bench.set_defaults(func=cmd_bench)
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

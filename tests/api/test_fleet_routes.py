@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -186,6 +187,12 @@ def test_station_patch_changes_the_name(alice: Tenant) -> None:
     assert alice.station.name == "Annexe"
 
 
+@pytest.mark.parametrize("field", ["postcode", "capacity", "access_notes"])
+def test_station_patch_with_a_null_is_a_422_naming_the_field(alice: Tenant, field: str) -> None:
+    response = Api(alice.manager).patch(f"stations/{alice.station.pk}", {field: None})
+    assert field in assert_error(response, 422)["fields"]
+
+
 def test_member_cannot_patch_a_station(alice: Tenant) -> None:
     response = Api(alice.member).patch(f"stations/{alice.station.pk}", {"name": "Mine"})
     assert_error(response, 403)
@@ -271,9 +278,19 @@ def test_vehicle_patch_moves_the_home_station(alice: Tenant) -> None:
     assert response.json()["home_station_id"] == station.pk
 
 
-def test_vehicle_patch_with_a_null_plate_is_a_400(alice: Tenant) -> None:
-    response = Api(alice.manager).patch(f"vehicles/{alice.vehicle.pk}", {"plate": None})
-    assert "plate" in assert_error(response, 400)["fields"]
+@pytest.mark.parametrize("field", ["plate", "vin", "accessories", "carpool_friendly"])
+def test_vehicle_patch_with_a_null_is_a_422_naming_the_field(alice: Tenant, field: str) -> None:
+    response = Api(alice.manager).patch(f"vehicles/{alice.vehicle.pk}", {field: None})
+    assert field in assert_error(response, 422)["fields"]
+
+
+def test_vehicle_patch_clears_the_battery_capacity_with_a_null(alice: Tenant) -> None:
+    alice.vehicle.battery_kwh = Decimal("52.0")
+    alice.vehicle.save()
+    response = Api(alice.manager).patch(f"vehicles/{alice.vehicle.pk}", {"battery_kwh": None})
+    assert response.status_code == 200, response.content
+    alice.vehicle.refresh_from_db()
+    assert alice.vehicle.battery_kwh is None
 
 
 def test_vehicle_patch_cannot_set_the_status(alice: Tenant) -> None:

@@ -4,11 +4,13 @@ the question every booking asks: may this member drive here now?"""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 
 from flotte.accounts import params
 from flotte.accounts.models import (
@@ -32,8 +34,14 @@ DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 
 
 def profile_of(user: User) -> DriverProfile:
+    """The person's profile, created empty on first use."""
     profile, _ = DriverProfile.objects.get_or_create(user=user)
     return profile
+
+
+def profile_or_blank(user: User) -> DriverProfile:
+    """The person's profile for reading: an unsaved blank one if none exists."""
+    return DriverProfile.objects.filter(user=user).first() or DriverProfile(user=user)
 
 
 def _check_document(name: str, upload: UploadedFile) -> None:
@@ -63,12 +71,11 @@ def profile_update(
         if getattr(profile, name) != value:
             setattr(profile, name, value)
             changed.add(name)
-    for name, upload in (files or {}).items():
+    files = files or {}
+    for name, upload in files.items():
         if name not in {"licence_document", "identity_document"}:
             raise ValidationFailed(f"unknown document {name!r}")
         _check_document(name, upload)
-        getattr(profile, name).save(upload.name or name, upload, save=False)
-        changed.add(name)
     today = clock.now().date()
     if profile.birth_date and profile.birth_date >= today:
         raise ValidationFailed(
@@ -96,7 +103,18 @@ def profile_update(
             "the licence cannot predate the birth date",
             fields={"licence_issued_on": "before birth"},
         )
+    # Documents are written only once the profile is known to be valid, and
+    # the replaced ones are deleted: they are personal data.
+    replaced = []
+    for name, upload in files.items():
+        field = getattr(profile, name)
+        if field:
+            replaced.append((field.storage, field.name))
+        field.save(upload.name or name, upload, save=False)
+        changed.add(name)
     profile.save()
+    for storage, old_name in replaced:
+        transaction.on_commit(lambda s=storage, n=old_name: s.delete(n))
     if changed:
         audit("driver_profile.updated", profile, actor=user, data={"fields": sorted(changed)})
     if changed & set(LICENCE_FIELDS) | changed & {"birth_date", "identity_document"}:
@@ -207,7 +225,12 @@ def driver_validate(*, actor: User, approval: DriverApproval) -> DriverApproval:
     ).select_related("community__organisation", "group")
     day = clock.today_in(organisation.time_zone)
     refusals = [driving_rule_refusals(profile, m, day) for m in memberships]
-    if not memberships or all(refusals):
+    if not memberships:
+        raise ValidationFailed(
+            "this person is not a member of any community of this organisation",
+            code="not_member",
+        )
+    if all(refusals):
         reasons = sorted({r.message for group in refusals for r in group})
         raise ValidationFailed(
             "the profile does not meet the rules: " + "; ".join(reasons), code="rules_not_met"
@@ -345,12 +368,20 @@ def licence_expiry_sweep() -> int:
         if not param_value(params.LICENCE_EXPIRY_SUSPENDS.key, organisation=organisation):
             continue
         with transaction.atomic():
-            already = Suspension.objects.filter(
-                organisation=organisation,
-                user=approval.user,
-                kind=Suspension.Kind.LICENCE_EXPIRED,
-                lifted_at=None,
-            ).exists()
+            # One suspension per expiry: one still in force, or one a manager
+            # lifted since this licence expired (their decision stands).
+            expired_at = dt.datetime.combine(
+                expires_on, dt.time(), tzinfo=zoneinfo.ZoneInfo(organisation.time_zone)
+            )
+            already = (
+                Suspension.objects.filter(
+                    organisation=organisation,
+                    user=approval.user,
+                    kind=Suspension.Kind.LICENCE_EXPIRED,
+                )
+                .filter(Q(lifted_at=None) | Q(starts_at__gte=expired_at))
+                .exists()
+            )
             if already:
                 continue
             suspension = Suspension.objects.create(

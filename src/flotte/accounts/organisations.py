@@ -23,6 +23,40 @@ from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
+ORGANISATION_EDITABLE = {
+    "name",
+    "legal_name",
+    "siren",
+    "vat_number",
+    "address",
+    "time_zone",
+    "logo",
+    "primary_colour",
+    "secondary_colour",
+    "domain",
+    "support_email",
+    "support_phone",
+}
+COMMUNITY_EDITABLE = {
+    "name",
+    "kind",
+    "description",
+    "logo",
+    "primary_colour",
+    "secondary_colour",
+    "signup_open",
+    "default_group",
+}
+
+
+def only_editable(fields: dict[str, Any], editable: set[str]) -> None:
+    unknown = set(fields) - editable
+    if unknown:
+        raise ValidationFailed(
+            f"these fields cannot be changed here: {', '.join(sorted(unknown))}",
+            fields=dict.fromkeys(sorted(unknown), "not editable"),
+        )
+
 
 def full_clean_or_fail(instance: Any, exclude: list[str] | None = None) -> None:
     """Run the model's own validation and turn it into a service error."""
@@ -57,6 +91,7 @@ def organisation_create(*, actor: User, name: str, slug: str, **fields: Any) -> 
 @transaction.atomic
 def organisation_update(*, actor: User, organisation: Organisation, **fields: Any) -> Organisation:
     require_manager_of_organisation(actor, organisation)
+    only_editable(fields, ORGANISATION_EDITABLE)
     for name, value in fields.items():
         setattr(organisation, name, value)
     full_clean_or_fail(organisation)
@@ -94,6 +129,7 @@ def community_create(
 @transaction.atomic
 def community_update(*, actor: User, community: Community, **fields: Any) -> Community:
     require_manager_of_community(actor, community)
+    only_editable(fields, COMMUNITY_EDITABLE)
     group = fields.get("default_group")
     if group is not None and group.organisation_id != community.organisation_id:
         raise NotFound("no such group in this organisation")

@@ -235,6 +235,15 @@ def _target(
     return level, {level.value: obj}
 
 
+def _require_manager(actor: User | None, organisation: Organisation) -> None:
+    """Managers of the organisation set its parameters; ``None`` is the
+    platform itself (demo data, migrations)."""
+    if actor is not None:
+        from flotte.accounts.selectors import require_manager_of_organisation
+
+        require_manager_of_organisation(actor, organisation)
+
+
 @transaction.atomic
 def param_set(
     *,
@@ -250,6 +259,7 @@ def param_set(
     none is). Refuses a level the parameter does not allow and a bad value."""
     from flotte.accounts.models import ParameterValue
 
+    _require_manager(actor, organisation)
     parameter = get_parameter(key)
     level, target = _target(organisation, community, group, vehicle)
     if level not in parameter.levels:
@@ -287,6 +297,7 @@ def param_unset(
     """Remove a value so that the level above applies again."""
     from flotte.accounts.models import ParameterValue
 
+    _require_manager(actor, organisation)
     get_parameter(key)
     level, target = _target(organisation, community, group, vehicle)
     rows = ParameterValue.objects.filter(

@@ -72,9 +72,8 @@ def require_manager_of_community(user: User, community: Community) -> None:
 
 
 def manages_member(manager: User, organisation_id: int, member: User) -> bool:
-    """A manager of the organisation, or of one of the member's communities."""
-    if manages_organisation(manager, organisation_id):
-        return True
+    """The person is a member of a community of this organisation that the
+    manager manages (all of them for an organisation manager)."""
     managed = managed_community_ids(manager, organisation_id)
     return Membership.objects.filter(user=member, community_id__in=managed).exists()
 

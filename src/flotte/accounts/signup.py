@@ -53,6 +53,7 @@ def _check_open_to(community: Community, email: str) -> None:
             "this community is open on invitation only: ask its manager", code="invitation_only"
         )
     domains = param_value(params.EMAIL_DOMAINS.key, organisation=org, community=community)
+    domains = [domain.lstrip("@") for domain in domains]
     if domains and email.rsplit("@", 1)[-1] not in domains:
         raise PermissionDenied(
             "this community accepts only addresses ending in "
@@ -92,18 +93,25 @@ def signup_start(
     *, community: Community, email: str, password: str, first_name: str = "", last_name: str = ""
 ) -> User:
     """Create an account on a community's page; the membership comes when the
-    e-mail address is verified through the link that is sent."""
+    e-mail address is verified through the link that is sent.
+
+    An address that already has an account gets the same answer, so that the
+    form does not tell who is registered: an unverified account is sent a new
+    verification link, a verified one an e-mail saying to log in and join."""
     email = _clean_email(email)
-    with tenant_scope([community.organisation_id], reason="sign-up"):
+    candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
+    _check_password(password, candidate)
+    from flotte.accounts.tasks import send_account_exists_email, send_verification_email
+
+    with tenant_scope([community.organisation_id], reason="sign-up"), transaction.atomic():
         _check_open_to(community, email)
-        if User.objects.filter(email=email).exists():
-            raise Conflict(
-                "an account already uses this address: log in to join this community",
-                code="account_exists",
-                fields={"email": "already registered"},
-            )
-        candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
-        _check_password(password, candidate)
+        existing = User.objects.filter(email=email, is_active=True).first()
+        if existing is not None:
+            if existing.email_verified_at is None:
+                send_verification_email.enqueue(existing.pk, community.pk)
+            else:
+                send_account_exists_email.enqueue(existing.pk, community.pk)
+            return existing
         try:
             with transaction.atomic():
                 user = User.objects.create_user(
@@ -118,8 +126,6 @@ def signup_start(
             organisation_id=community.organisation_id,
             data={"community": community.slug},
         )
-        from flotte.accounts.tasks import send_verification_email
-
         send_verification_email.enqueue(user.pk, community.pk)
     return user
 
@@ -280,15 +286,20 @@ def invitation_signup(
         )
     candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
     _check_password(password, candidate)
-    with transaction.atomic():
-        user = User.objects.create_user(
-            invitation.email,
-            password,
-            first_name=first_name.strip(),
-            last_name=last_name.strip(),
-            email_verified_at=clock.now(),
-        )
-        return _accept(invitation, user)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                invitation.email,
+                password,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                email_verified_at=clock.now(),
+            )
+            return _accept(invitation, user)
+    except IntegrityError:
+        raise Conflict(
+            "an account already uses this address: log in to accept", code="account_exists"
+        ) from None
 
 
 def _accept(invitation: Invitation, user: User) -> Membership:
@@ -306,5 +317,17 @@ def _accept(invitation: Invitation, user: User) -> Membership:
             user.email_verified_at = locked.accepted_at
             user.save(update_fields=["email_verified_at"])
         membership = _join(user, invitation.community, role=locked.role, group=locked.group)
+        # Already a member: the invitation still brings its group, and a
+        # manager role, which it never takes away.
+        changed = []
+        if locked.group is not None and membership.group_id != locked.group_id:
+            membership.group = locked.group
+            changed.append("group")
+        if locked.role == Membership.Role.MANAGER and membership.role != locked.role:
+            membership.role = locked.role
+            changed.append("role")
+        if changed:
+            membership.save(update_fields=changed)
+            audit("membership.changed", membership, actor=user, data={"by": "invitation"})
         audit("invitation.accepted", locked, actor=user)
         return membership

@@ -60,3 +60,26 @@ def licence_expiry_sweep() -> int:
     from flotte.accounts.drivers import licence_expiry_sweep as sweep
 
     return sweep()
+
+
+@task("accounts.send_account_exists_email")
+def send_account_exists_email(user_id: int, community_id: int) -> None:
+    """Someone signed up with an address that has a verified account: tell
+    its owner how to join instead (the sign-up form answers the same way)."""
+    from flotte.accounts.models import Community, User
+
+    user = User.objects.get(pk=user_id)
+    community = Community.objects.get(pk=community_id)
+    link = settings.PUBLIC_URL + reverse("web:community", kwargs={"slug": community.slug})
+    with translation.override(user.language):
+        send_mail(
+            _("Your account for %(community)s") % {"community": community.name},
+            _(
+                "Hello,\n\nSomeone, probably you, tried to sign up to %(community)s with this "
+                "address, which already has an account. Log in and join the community here:\n"
+                "%(link)s\n\nIf it was not you, you can ignore this e-mail.\n"
+            )
+            % {"community": community.name, "link": link},
+            None,
+            [user.email],
+        )

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class Patch(In):
+    """A partial update: a field left out is kept. Only the fields named in
+    ``nullable`` may be sent as null; for the others a null is refused here
+    rather than reaching the database (a blank-allowed column skips the
+    model's own null check)."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
 
 class ErrorOut(Schema):
@@ -85,7 +101,9 @@ class CommunityIn(In):
     default_group_id: int | None = None
 
 
-class CommunityPatch(In):
+class CommunityPatch(Patch):
+    nullable = frozenset({"default_group_id"})
+
     name: str | None = Field(default=None, max_length=200)
     kind: str | None = None
     description: str | None = None
@@ -121,7 +139,7 @@ class OrganisationIn(In):
     time_zone: str = "Europe/Paris"
 
 
-class OrganisationPatch(In):
+class OrganisationPatch(Patch):
     name: str | None = Field(default=None, max_length=200)
     legal_name: str | None = None
     siren: str | None = None
@@ -167,7 +185,7 @@ class MeOut(Schema):
     can_book: dict[str, list[str]]
 
 
-class MePatch(In):
+class MePatch(Patch):
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30)
@@ -229,12 +247,29 @@ class SuspensionOut(Schema):
 
 
 class MemberOut(Schema):
+    """A member as a manager sees them. Built from a user with the
+    organisation's approvals and memberships prefetched (``org_approvals``,
+    ``org_memberships``), or from a dict."""
+
     id: int
     email: str
     first_name: str
     last_name: str
     approval_status: str | None
     communities: list[str]
+
+    @staticmethod
+    def resolve_approval_status(obj: Any) -> str | None:
+        if isinstance(obj, dict):
+            return obj["approval_status"]  # type: ignore[no-any-return]
+        approval = next(iter(obj.org_approvals), None)
+        return approval.status if approval else None
+
+    @staticmethod
+    def resolve_communities(obj: Any) -> list[str]:
+        if isinstance(obj, dict):
+            return obj["communities"]  # type: ignore[no-any-return]
+        return [m.community.slug for m in obj.org_memberships]
 
 
 class MemberDetailOut(MemberOut):
@@ -320,7 +355,7 @@ class StationIn(In):
     community_ids: list[int] = []
 
 
-class StationPatch(In):
+class StationPatch(Patch):
     name: str | None = Field(default=None, max_length=200)
     address: str | None = Field(default=None, max_length=300)
     postcode: str | None = None
@@ -377,7 +412,9 @@ class VehicleIn(In):
     allowed_group_ids: list[int] = []
 
 
-class VehiclePatch(In):
+class VehiclePatch(Patch):
+    nullable = frozenset({"battery_kwh"})
+
     plate: str | None = Field(default=None, max_length=12)
     vin: str | None = None
     make: str | None = Field(default=None, max_length=60)

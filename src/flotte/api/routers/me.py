@@ -119,12 +119,22 @@ def document_download(request: HttpRequest, kind: str) -> FileResponse:
     return document_response(profile_of(actor(request)), kind, actor(request))
 
 
-def document_response(profile: DriverProfile, kind: str, viewer: User) -> FileResponse:
+def document_response(
+    profile: DriverProfile, kind: str, viewer: User, organisation_id: int | None = None
+) -> FileResponse:
+    """A document as an attachment. A view by someone else (a manager) is
+    audited in the manager's organisation."""
     document = getattr(profile, kind)
     if not document:
         raise NotFound("no such document uploaded")
     if viewer.pk != profile.user_id:
-        audit("driver_profile.document_viewed", profile, actor=viewer, data={"kind": kind})
+        audit(
+            "driver_profile.document_viewed",
+            profile,
+            actor=viewer,
+            organisation_id=organisation_id,
+            data={"kind": kind, "member": profile.user_id},
+        )
     return FileResponse(
         document.open("rb"),
         as_attachment=True,

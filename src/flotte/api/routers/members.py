@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import Router
 from ninja.pagination import PageNumberPagination, paginate
@@ -12,12 +12,13 @@ from flotte.accounts.drivers import (
     driver_reject,
     driver_validate,
     member_suspend,
-    profile_of,
+    profile_or_blank,
     suspension_lift,
 )
 from flotte.accounts.models import DriverApproval, Membership, Organisation, Suspension, User
 from flotte.accounts.selectors import (
     managed_community_ids,
+    manages_organisation,
     member_of_organisation,
     members_of,
 )
@@ -38,26 +39,27 @@ router = Router(tags=["members"])
 
 def _managed(request: HttpRequest, org_id: int) -> Organisation:
     org = organisation(org_id)
-    if not managed_community_ids(actor(request), org.pk):
+    # An organisation manager is a manager even before any community exists.
+    user = actor(request)
+    if not manages_organisation(user, org.pk) and not managed_community_ids(user, org.pk):
         raise PermissionDenied("only managers see the members")
     return org
 
 
-def member_row(user: User, org: Organisation) -> dict[str, Any]:
-    approval = next(iter(getattr(user, "org_approvals", [])), None)
+def member_row(user: User) -> dict[str, Any]:
     return {
         "id": user.pk,
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "approval_status": approval.status if approval else None,
-        "communities": [m.community.slug for m in getattr(user, "org_memberships", [])],
+        "approval_status": MemberOut.resolve_approval_status(user),
+        "communities": MemberOut.resolve_communities(user),
     }
 
 
-def _prefetched(queryset: QuerySet[User], org: Organisation) -> QuerySet[User]:
-    from django.db.models import Prefetch
-
+def _prefetched(queryset: QuerySet[User], org: Organisation, manager: User) -> QuerySet[User]:
+    """With the organisation's approval and the memberships of the
+    communities this manager manages (not the others)."""
     return queryset.prefetch_related(
         Prefetch(
             "approvals",
@@ -66,9 +68,9 @@ def _prefetched(queryset: QuerySet[User], org: Organisation) -> QuerySet[User]:
         ),
         Prefetch(
             "memberships",
-            queryset=Membership.objects.filter(community__organisation=org).select_related(
-                "community"
-            ),
+            queryset=Membership.objects.filter(
+                community_id__in=managed_community_ids(manager, org.pk)
+            ).select_related("community"),
             to_attr="org_memberships",
         ),
     )
@@ -78,9 +80,10 @@ def _prefetched(queryset: QuerySet[User], org: Organisation) -> QuerySet[User]:
 @paginate(PageNumberPagination)
 def member_list(
     request: HttpRequest, org_id: int, status: str | None = None, community: str | None = None
-) -> list[dict[str, Any]]:
+) -> QuerySet[User]:
     """Members of the communities you manage; filter by approval status
-    (``submitted`` is the validation queue) or community slug."""
+    (``submitted`` is the validation queue, ``none`` not submitted yet) or
+    community slug."""
     org = _managed(request, org_id)
     queryset = members_of(org, actor(request))
     if status == "none":
@@ -89,7 +92,9 @@ def member_list(
         queryset = queryset.filter(approvals__organisation=org, approvals__status=status)
     if community:
         queryset = queryset.filter(memberships__community__slug=community)
-    return [member_row(user, org) for user in _prefetched(queryset.distinct(), org)]
+    return _prefetched(
+        queryset.distinct().order_by("last_name", "first_name", "pk"), org, actor(request)
+    )
 
 
 def _member(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisation, User]:
@@ -102,12 +107,12 @@ def _member(request: HttpRequest, org_id: int, user_id: int) -> tuple[Organisati
 )
 def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, Any]:
     org, user = _member(request, org_id, user_id)
-    user = _prefetched(User.objects.filter(pk=user.pk), org).get()
-    row = member_row(user, org)
+    user = _prefetched(User.objects.filter(pk=user.pk), org, actor(request)).get()
+    row = member_row(user)
     approval = next(iter(user.org_approvals), None)  # type: ignore[attr-defined]
     row.update(
         phone=user.phone,
-        profile=profile_out(profile_of(user), organisation_ids={org.pk}),
+        profile=profile_out(profile_or_blank(user), organisation_ids={org.pk}),
         approval_reason=approval.reason if approval else "",
         suspensions=list(Suspension.objects.filter(organisation=org, user=user)),
         refusals={
@@ -124,10 +129,10 @@ def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, 
 )
 def member_document(request: HttpRequest, org_id: int, user_id: int, kind: str) -> FileResponse:
     """A member's uploaded document, for checking it; each view is audited."""
-    _, user = _member(request, org_id, user_id)
+    org, user = _member(request, org_id, user_id)
     if kind not in DOCUMENTS:
         raise NotFound(f"documents are {', '.join(DOCUMENTS)}")
-    return document_response(profile_of(user), kind, actor(request))
+    return document_response(profile_or_blank(user), kind, actor(request), org.pk)
 
 
 def _approval(org: Organisation, user: User) -> DriverApproval:
