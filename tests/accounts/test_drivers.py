@@ -760,3 +760,71 @@ def test_validating_a_profile_does_not_lift_a_manual_suspension(alice: Tenant) -
     )
     driver_validate(actor=alice.manager, approval=approval_of(alice))
     assert codes(alice.member, alice.community) == ["suspended"]
+
+
+# Personal data and manager rights
+
+
+def test_a_replaced_document_is_deleted_from_storage(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    profile = profile_of(alice.member)
+    old = profile.licence_document
+    storage, old_name = old.storage, old.name
+    assert storage.exists(old_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(user=alice.member, data={}, files={"licence_document": pdf("new.pdf")})
+    assert not storage.exists(old_name)
+    assert storage.exists(profile_of(alice.member).licence_document.name)
+
+
+def test_a_refused_update_writes_no_document(alice: Tenant) -> None:
+    profile = profile_of(alice.member)
+    folder = profile.licence_document.storage
+    before = sorted(folder.listdir(f"documents/{alice.member.pk}")[1])
+    with pytest.raises(ValidationFailed):
+        profile_update(
+            user=alice.member,
+            data={"birth_date": dt.date(2030, 1, 1)},
+            files={"licence_document": pdf()},
+        )
+    assert sorted(folder.listdir(f"documents/{alice.member.pk}")[1]) == before
+
+
+def test_a_manager_cannot_validate_someone_outside_the_organisation(
+    alice: Tenant, bob: Tenant
+) -> None:
+    """An approval row alone (no membership here) gives no right to decide."""
+    stray = f.DriverApprovalFactory(organisation=alice.organisation, user=bob.member)
+    with pytest.raises(PermissionDenied):
+        driver_validate(actor=alice.manager, approval=stray)
+    with pytest.raises(PermissionDenied):
+        member_suspend(
+            actor=alice.manager, organisation=alice.organisation, user=bob.member, reason="x"
+        )
+
+
+def test_a_suspension_a_manager_lifted_is_not_recreated_by_the_sweep(alice: Tenant) -> None:
+    """The licence is still expired, but the manager decided to lift: the
+    hourly sweep must not undo that decision."""
+    profile = profile_of(alice.member)
+    profile.licence_expires_on = TODAY - dt.timedelta(days=3)
+    profile.save()
+    assert licence_expiry_sweep() == 1
+    suspension = Suspension.objects.get(user=alice.member, kind="licence_expired")
+    suspension_lift(actor=alice.manager, suspension=suspension)
+    with clock.frozen(NOW + dt.timedelta(hours=2)):
+        assert licence_expiry_sweep() == 0
+    assert codes(alice.member, alice.community) == ["licence_expired"]
+
+
+def test_a_new_expiry_after_renewal_suspends_again(alice: Tenant) -> None:
+    profile = profile_of(alice.member)
+    profile.licence_expires_on = TODAY - dt.timedelta(days=3)
+    profile.save()
+    licence_expiry_sweep()
+    profile.licence_expires_on = TODAY + dt.timedelta(days=30)
+    profile.save()
+    driver_validate(actor=alice.manager, approval=approval_of(alice))
+    with clock.frozen(NOW + dt.timedelta(days=40)):
+        assert licence_expiry_sweep() == 1

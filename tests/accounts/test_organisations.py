@@ -288,3 +288,20 @@ def test_a_manager_cannot_move_another_organisations_member(alice: Tenant, bob: 
     membership = Membership.objects.get(user=alice.member)
     with pytest.raises(PermissionDenied):
         membership_set_group(actor=bob.manager, membership=membership, group=None)
+
+
+def test_only_the_editable_fields_of_an_organisation_can_be_changed(alice: Tenant) -> None:
+    with pytest.raises(ValidationFailed) as error:
+        organisation_update(actor=alice.manager, organisation=alice.organisation, slug="other")
+    assert error.value.fields == {"slug": "not editable"}
+    alice.organisation.refresh_from_db()
+    assert alice.organisation.slug == "org-alice"
+
+
+def test_a_community_cannot_be_moved_to_another_organisation(alice: Tenant, bob: Tenant) -> None:
+    with pytest.raises(ValidationFailed):
+        community_update(
+            actor=alice.manager, community=alice.community, organisation=bob.organisation
+        )
+    alice.community.refresh_from_db()
+    assert alice.community.organisation == alice.organisation

@@ -21,7 +21,7 @@ from flotte.accounts.parameters import (
     registry,
     render_markdown,
 )
-from flotte.core.errors import NotFound, ValidationFailed
+from flotte.core.errors import NotFound, PermissionDenied, ValidationFailed
 from flotte.core.models import AuditEntry
 from tests import factories as f
 from tests.conftest import Tenant
@@ -326,3 +326,19 @@ def test_an_int_parameter_refuses_any_value_outside_its_bounds(alice: Tenant, da
     with pytest.raises(ValidationFailed):
         set_value(alice, value, key=parameter.key)
     assert value_of(alice, parameter.key) == parameter.default
+
+
+def test_only_a_manager_of_the_organisation_sets_its_parameters(alice: Tenant, bob: Tenant) -> None:
+    with pytest.raises(PermissionDenied):
+        param_set(
+            actor=bob.manager, key="member_min_age_years", value=21, organisation=alice.organisation
+        )
+    with pytest.raises(PermissionDenied):
+        param_set(
+            actor=alice.member,
+            key="member_min_age_years",
+            value=21,
+            organisation=alice.organisation,
+        )
+    with pytest.raises(PermissionDenied):
+        param_unset(actor=alice.member, key="member_min_age_years", organisation=alice.organisation)

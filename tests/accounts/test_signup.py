@@ -651,3 +651,33 @@ def test_api_verify_with_an_expired_token_is_400(alice: Tenant) -> None:
         response = Api().post("communities/verify", {"token": token})
     assert response.status_code == 400
     assert_error_body(response.json(), "token_expired")
+
+
+def test_an_invitation_to_an_existing_member_brings_its_group_and_manager_role(
+    alice: Tenant,
+) -> None:
+    elected = f.UserGroupFactory(organisation=alice.organisation, name="Élus")
+    invitation = Invitation.objects.create(
+        community=alice.community,
+        email=alice.member.email,
+        role="manager",
+        group=elected,
+        invited_by=alice.manager,
+        created_at=clock.now(),
+        expires_at=clock.now() + dt.timedelta(days=3),
+    )
+    membership = invitation_accept(token=invitation_token(invitation), user=alice.member)
+    assert (membership.role, membership.group) == ("manager", elected)
+
+
+def test_email_domains_may_be_written_with_an_at_sign(alice: Tenant) -> None:
+    param_set(
+        actor=alice.manager,
+        key=params.EMAIL_DOMAINS.key,
+        value=["@ville-alice.fr"],
+        organisation=alice.organisation,
+        community=alice.community,
+    )
+    assert sign_up(alice, "agent@ville-alice.fr").email == "agent@ville-alice.fr"
+    with pytest.raises(PermissionDenied):
+        sign_up(alice, "someone@example.net")

@@ -79,3 +79,32 @@ def test_operator_sees_the_stations_of_every_organisation(
 def test_person_without_membership_sees_no_vehicle(alice: Tenant) -> None:
     stranger = f.UserFactory()
     assert not vehicles_visible_to(stranger).exists()
+
+
+def test_a_group_restriction_counts_only_in_the_community_the_group_comes_from(
+    alice: Tenant,
+) -> None:
+    """Shared with community A for group G2: a member who is G2 only in
+    community B does not see it."""
+    g1 = alice.member.memberships.get().group
+    g2 = f.UserGroupFactory(organisation=alice.organisation, name="G2")
+    other = f.CommunityFactory(organisation=alice.organisation)
+    f.MembershipFactory(user=alice.member, community=other, group=g2)
+    alice.vehicle.allowed_groups.set([g2])
+    assert alice.vehicle not in vehicles_visible_to(alice.member)
+    alice.vehicle.communities.add(other)
+    assert alice.vehicle in vehicles_visible_to(alice.member)
+    assert g1 != g2
+
+
+def test_a_community_manager_sees_the_fleet_of_their_community_not_the_whole_organisation(
+    alice: Tenant,
+) -> None:
+    manager = f.UserFactory()
+    f.MembershipFactory(user=manager, community=alice.community, role="manager")
+    elsewhere = f.CommunityFactory(organisation=alice.organisation)
+    hidden = f.VehicleFactory(organisation=alice.organisation, home_station=alice.station)
+    hidden.communities.add(elsewhere)
+    visible = vehicles_visible_to(manager)
+    assert alice.vehicle in visible
+    assert hidden not in visible

@@ -335,6 +335,14 @@ def test_box_fit_unfits_the_previous_box_of_the_vehicle(alice: Tenant) -> None:
     assert new_box.vehicle == alice.vehicle
 
 
+def test_the_box_taken_out_of_the_vehicle_is_audited_too(alice: Tenant) -> None:
+    new_box = f.BoxFactory(organisation=alice.organisation, box_id="box-spare")
+    box_fit(actor=alice.manager, box=new_box, vehicle=alice.vehicle)
+    entry = AuditEntry.objects.get(action="box.removed")
+    assert entry.object_id == str(alice.box.pk)
+    assert entry.data == {"from_vehicle": alice.vehicle.pk, "replaced_by": "box-spare"}
+
+
 def test_box_fit_with_no_vehicle_takes_the_box_out(alice: Tenant) -> None:
     box_fit(actor=alice.manager, box=alice.box, vehicle=None)
     alice.box.refresh_from_db()

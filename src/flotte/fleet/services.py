@@ -205,7 +205,15 @@ def box_fit(*, actor: User, box: Box, vehicle: Vehicle | None) -> Box:
         if vehicle is not None and vehicle.organisation_id != box.organisation_id:
             raise NotFound("no such vehicle in this organisation")
     if vehicle is not None:
-        Box.objects.filter(vehicle=vehicle).exclude(pk=box.pk).update(vehicle=None)
+        for previous in Box.objects.filter(vehicle=vehicle).exclude(pk=box.pk):
+            previous.vehicle = None
+            previous.save(update_fields=["vehicle"])
+            audit(
+                "box.removed",
+                previous,
+                actor=actor,
+                data={"from_vehicle": vehicle.pk, "replaced_by": box.box_id},
+            )
     before = box.vehicle_id
     box.vehicle = vehicle
     box.save()

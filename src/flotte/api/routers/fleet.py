@@ -275,7 +275,7 @@ def box_post(request: HttpRequest, payload: BoxIn) -> tuple[int, dict[str, Any]]
     """Provision a box (operator); its MQTT password is shown once."""
     if not is_operator(actor(request)):
         raise PermissionDenied("only the operator provisions boxes")
-    org = organisation(payload.organisation_id) if payload.organisation_id else None
+    org = organisation(payload.organisation_id) if payload.organisation_id is not None else None
     box, secret = box_provision(
         actor=actor(request), box_id=payload.box_id, vendor=payload.vendor, organisation=org
     )
