@@ -29,6 +29,9 @@ def _settings_for_tests(settings: Any, tmp_path: Any) -> None:
     # The production hasher costs half a second per password; these tests
     # are not about hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # login throttling counts
 
 
 @dataclass

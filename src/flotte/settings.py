@@ -51,6 +51,13 @@ DEFAULT_FROM_EMAIL = env.text("DEFAULT_FROM_EMAIL", "Flotte <no-reply@flotte.loc
 # jobs run in the scheduler loop of `flotte run`.
 CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", "", schemes={"redis", "rediss", "amqp", "memory"})
 REDIS_URL = env.url("REDIS_URL", "", schemes={"redis", "rediss"})
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 # Telematics (MQTT): empty means an in-process broker for the demo and tests.
 MQTT_URL = env.url("MQTT_URL", "", schemes={"mqtt", "mqtts"})
 # Payments: empty means card payment is not offered.

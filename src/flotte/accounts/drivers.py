@@ -4,6 +4,7 @@ the question every booking asks: may this member drive here now?"""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from dataclasses import dataclass
 from typing import Any
@@ -114,7 +115,7 @@ def profile_update(
         changed.add(name)
     profile.save()
     for storage, old_name in replaced:
-        transaction.on_commit(lambda s=storage, n=old_name: s.delete(n))
+        transaction.on_commit(functools.partial(storage.delete, old_name))
     if changed:
         audit("driver_profile.updated", profile, actor=user, data={"fields": sorted(changed)})
     if changed & set(LICENCE_FIELDS) | changed & {"birth_date", "identity_document"}:

@@ -1,13 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from flotte.accounts.models import DriverProfile
+from flotte.accounts.throttle import login_blocked, login_failed, login_succeeded
+from flotte.core.middleware import client_ip
 
 
 class EmailLoginForm(AuthenticationForm):
+    """Log in by e-mail, with failed attempts counted against guessing."""
+
+    def clean(self) -> dict[str, Any]:
+        email = self.data.get("username", "")
+        ip = client_ip(self.request) if self.request is not None else None
+        if login_blocked(email, ip):
+            raise forms.ValidationError(
+                _("Too many failed attempts: try again in 15 minutes."), code="throttled"
+            )
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            login_failed(email, ip)
+            raise
+        login_succeeded(email, ip)
+        return cleaned
+
     username = forms.EmailField(
         label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True})
     )

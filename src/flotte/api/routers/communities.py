@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import Community, Invitation, Membership, UserGroup
@@ -79,10 +79,10 @@ def community_public(request: HttpRequest, slug: str) -> dict[str, str]:
         422: ErrorOut,
     },
 )
-def signup(request: HttpRequest, slug: str, payload: SignupIn) -> tuple[int, dict[str, str]]:
+def signup(request: HttpRequest, slug: str, payload: SignupIn) -> Status[dict[str, str]]:
     """Create an account; a link to verify the address is sent by e-mail."""
     signup_start(community=community_by_slug(slug), **payload.dict())
-    return 201, {"message": "check your e-mail to confirm your address"}
+    return Status(201, {"message": "check your e-mail to confirm your address"})
 
 
 @router.post("/verify", auth=None, response={200: MembershipOut, 400: ErrorOut, 422: ErrorOut})
@@ -144,17 +144,18 @@ def invitation_list(request: HttpRequest, slug: str) -> QuerySet[Invitation]:
     "/{slug}/invitations",
     response={201: InvitationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def invitation_post(
-    request: HttpRequest, slug: str, payload: InvitationIn
-) -> tuple[int, Invitation]:
+def invitation_post(request: HttpRequest, slug: str, payload: InvitationIn) -> Status[Invitation]:
     community = _community(request, slug)
     require_manager_of_community(actor(request), community)
-    return 201, invitation_create(
-        actor=actor(request),
-        community=community,
-        email=payload.email,
-        role=payload.role,
-        group=_group(community.organisation_id, payload.group_id),
+    return Status(
+        201,
+        invitation_create(
+            actor=actor(request),
+            community=community,
+            email=payload.email,
+            role=payload.role,
+            group=_group(community.organisation_id, payload.group_id),
+        ),
     )
 
 
@@ -165,10 +166,8 @@ org_router = Router(tags=["communities"])
     "/{org_id}/communities",
     response={201: CommunityOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def community_post(
-    request: HttpRequest, org_id: int, payload: CommunityIn
-) -> tuple[int, Community]:
+def community_post(request: HttpRequest, org_id: int, payload: CommunityIn) -> Status[Community]:
     org = organisation(org_id)
     fields: dict[str, Any] = payload.dict()
     fields["default_group"] = _group(org.pk, fields.pop("default_group_id"))
-    return 201, community_create(actor=actor(request), organisation=org, **fields)
+    return Status(201, community_create(actor=actor(request), organisation=org, **fields))

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import Community, Organisation, User, UserGroup
@@ -102,15 +102,18 @@ def station_detail(request: HttpRequest, station_id: int) -> dict[str, Any]:
     "/{org_id}/stations",
     response={201: StationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
-def station_post(
-    request: HttpRequest, org_id: int, payload: StationIn
-) -> tuple[int, dict[str, Any]]:
+def station_post(request: HttpRequest, org_id: int, payload: StationIn) -> Status[dict[str, Any]]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
     communities = _in_org(Community, org, fields.pop("community_ids"), "community") or []
-    return 201, station_out(
-        station_create(actor=actor(request), organisation=org, communities=communities, **fields)
+    return Status(
+        201,
+        station_out(
+            station_create(
+                actor=actor(request), organisation=org, communities=communities, **fields
+            )
+        ),
     )
 
 
@@ -170,9 +173,7 @@ def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict[str, Any]:
         422: ErrorOut,
     },
 )
-def vehicle_post(
-    request: HttpRequest, org_id: int, payload: VehicleIn
-) -> tuple[int, dict[str, Any]]:
+def vehicle_post(request: HttpRequest, org_id: int, payload: VehicleIn) -> Status[dict[str, Any]]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
@@ -181,15 +182,18 @@ def vehicle_post(
     )
     communities = _in_org(Community, org, fields.pop("community_ids"), "community") or []
     groups = _in_org(UserGroup, org, fields.pop("allowed_group_ids"), "group") or []
-    return 201, vehicle_out(
-        vehicle_create(
-            actor=actor(request),
-            organisation=org,
-            home_station=home,
-            communities=communities,
-            allowed_groups=groups,
-            **fields,
-        )
+    return Status(
+        201,
+        vehicle_out(
+            vehicle_create(
+                actor=actor(request),
+                organisation=org,
+                home_station=home,
+                communities=communities,
+                allowed_groups=groups,
+                **fields,
+            )
+        ),
     )
 
 
@@ -271,7 +275,7 @@ def box_list(request: HttpRequest) -> QuerySet[Box]:
     "/boxes",
     response={201: BoxCreatedOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def box_post(request: HttpRequest, payload: BoxIn) -> tuple[int, dict[str, Any]]:
+def box_post(request: HttpRequest, payload: BoxIn) -> Status[dict[str, Any]]:
     """Provision a box (operator); its MQTT password is shown once."""
     if not is_operator(actor(request)):
         raise PermissionDenied("only the operator provisions boxes")
@@ -281,7 +285,7 @@ def box_post(request: HttpRequest, payload: BoxIn) -> tuple[int, dict[str, Any]]
     )
     data = BoxOut.from_orm(box).dict()
     data["secret"] = secret
-    return 201, data
+    return Status(201, data)
 
 
 @router.post("/boxes/{box_id}/fit", response={200: BoxOut, 403: ErrorOut, 404: ErrorOut})
@@ -307,14 +311,17 @@ def badge_list(request: HttpRequest, org_id: int) -> QuerySet[Badge]:
     "/{org_id}/badges",
     response={201: BadgeOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def badge_post(request: HttpRequest, org_id: int, payload: BadgeIn) -> tuple[int, Badge]:
+def badge_post(request: HttpRequest, org_id: int, payload: BadgeIn) -> Status[Badge]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     user: User | None = None
     if payload.user_id is not None:
         user = member_of_organisation(org, actor(request), payload.user_id)
-    return 201, badge_issue(
-        actor=actor(request), organisation=org, uid=payload.uid, user=user, label=payload.label
+    return Status(
+        201,
+        badge_issue(
+            actor=actor(request), organisation=org, uid=payload.uid, user=user, label=payload.label
+        ),
     )
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpRequest
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.drivers import (
@@ -170,14 +170,17 @@ def member_reject(
 )
 def member_suspend_post(
     request: HttpRequest, org_id: int, user_id: int, payload: SuspendIn
-) -> tuple[int, Suspension]:
+) -> Status[Suspension]:
     org, user = _member(request, org_id, user_id)
-    return 201, member_suspend(
-        actor=actor(request),
-        organisation=org,
-        user=user,
-        reason=payload.reason,
-        ends_at=payload.ends_at,
+    return Status(
+        201,
+        member_suspend(
+            actor=actor(request),
+            organisation=org,
+            user=user,
+            reason=payload.reason,
+            ends_at=payload.ends_at,
+        ),
     )
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import Organisation, ParameterValue, UserGroup
@@ -37,8 +37,8 @@ def organisation_list(request: HttpRequest) -> QuerySet[Organisation]:
 
 
 @router.post("", response={201: OrganisationOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut})
-def organisation_post(request: HttpRequest, payload: OrganisationIn) -> tuple[int, Organisation]:
-    return 201, organisation_create(actor=actor(request), **payload.dict())
+def organisation_post(request: HttpRequest, payload: OrganisationIn) -> Status[Organisation]:
+    return Status(201, organisation_create(actor=actor(request), **payload.dict()))
 
 
 @router.get("/{org_id}", response={200: OrganisationOut, 404: ErrorOut})
@@ -66,9 +66,9 @@ def group_list(request: HttpRequest, org_id: int) -> QuerySet[UserGroup]:
     "/{org_id}/groups",
     response={201: GroupOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
-def group_post(request: HttpRequest, org_id: int, payload: GroupIn) -> tuple[int, UserGroup]:
-    return 201, group_create(
-        actor=actor(request), organisation=organisation(org_id), **payload.dict()
+def group_post(request: HttpRequest, org_id: int, payload: GroupIn) -> Status[UserGroup]:
+    return Status(
+        201, group_create(actor=actor(request), organisation=organisation(org_id), **payload.dict())
     )
 
 
@@ -145,9 +145,9 @@ def parameter_put(
 )
 def parameter_delete(
     request: HttpRequest, org_id: int, key: str, target: Query[ParameterTargetIn]
-) -> tuple[int, None]:
+) -> Status[None]:
     """Remove a value so that the level above applies again."""
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     param_unset(actor=actor(request), key=key, organisation=org, **_targets(org, target))
-    return 204, None
+    return Status(204, None)
