@@ -17,7 +17,10 @@ from flotte.accounts.organisations import (
     community_update,
     group_create,
     manager_appoint,
+    manager_dismiss,
+    membership_end,
     membership_set_group,
+    membership_set_role,
     organisation_create,
     organisation_update,
 )
@@ -115,10 +118,56 @@ def test_a_community_manager_cannot_update_the_organisation(alice: Tenant) -> No
 
 def test_a_manager_appoints_another_manager_once(alice: Tenant) -> None:
     user = f.UserFactory()
+    f.MembershipFactory(user=user, community=alice.community)
     first = manager_appoint(actor=alice.manager, organisation=alice.organisation, user=user)
     again = manager_appoint(actor=alice.manager, organisation=alice.organisation, user=user)
     assert first.pk == again.pk
     assert AuditEntry.objects.filter(action="organisation.manager_appointed").count() == 1
+
+
+def test_a_manager_appoints_only_members_but_the_operator_anyone(
+    alice: Tenant, operator: User
+) -> None:
+    stranger = f.UserFactory()
+    with pytest.raises(NotFound):
+        manager_appoint(actor=alice.manager, organisation=alice.organisation, user=stranger)
+    role = manager_appoint(actor=operator, organisation=alice.organisation, user=stranger)
+    assert role.user == stranger
+
+
+def test_the_last_manager_cannot_be_dismissed(alice: Tenant) -> None:
+    with pytest.raises(Conflict, match="last manager"):
+        manager_dismiss(actor=alice.manager, organisation=alice.organisation, user=alice.manager)
+    manager_appoint(actor=alice.manager, organisation=alice.organisation, user=alice.member)
+    manager_dismiss(actor=alice.manager, organisation=alice.organisation, user=alice.manager)
+    assert not OrganisationManager.objects.filter(user=alice.manager).exists()
+    assert AuditEntry.objects.filter(action="organisation.manager_dismissed").count() == 1
+
+
+def test_a_member_leaves_a_community_and_a_manager_removes_one(alice: Tenant) -> None:
+    other = f.UserFactory()
+    membership = f.MembershipFactory(user=other, community=alice.community)
+    with pytest.raises(PermissionDenied):
+        membership_end(actor=alice.member, membership=membership)
+    membership_end(actor=alice.manager, membership=membership)
+    own = Membership.objects.get(user=alice.member, community=alice.community)
+    membership_end(actor=alice.member, membership=own)
+    assert (
+        not Membership.objects.filter(community=alice.community)
+        .exclude(user=alice.manager)
+        .exists()
+    )
+    assert AuditEntry.objects.filter(action="membership.ended").count() == 2
+
+
+def test_a_community_manager_is_appointed_by_role(alice: Tenant) -> None:
+    membership = Membership.objects.get(user=alice.member, community=alice.community)
+    membership_set_role(actor=alice.manager, membership=membership, role="manager")
+    from flotte.accounts.selectors import manages_community
+
+    assert manages_community(alice.member, alice.community)
+    with pytest.raises(ValidationFailed):
+        membership_set_role(actor=alice.manager, membership=membership, role="king")
 
 
 def test_a_manager_cannot_appoint_in_another_organisation(alice: Tenant, bob: Tenant) -> None:

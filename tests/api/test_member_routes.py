@@ -328,3 +328,38 @@ def test_plain_member_cannot_download_another_member_document(alice: Tenant) -> 
     response = Api(alice.member).get(members_path(alice, f"/{other.pk}/documents/licence_document"))
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action="driver_profile.document_viewed").exists()
+
+
+def test_the_operator_does_not_see_members_documents(alice: Tenant, operator: User) -> None:
+    """The platform's staff run the service; identity documents are the
+    organisation's business."""
+    upload(alice.member)
+    response = Api(operator).get(
+        members_path(alice, f"/{alice.member.pk}/documents/licence_document")
+    )
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="driver_profile.document_viewed").exists()
+
+
+def test_a_manager_changes_a_members_group(alice: Tenant) -> None:
+    elected = f.UserGroupFactory(organisation=alice.organisation, name="Élus")
+    response = Api(alice.manager).patch(
+        f"communities/{alice.community.slug}/members/{alice.member.pk}", {"group_id": elected.pk}
+    )
+    assert response.status_code == 200
+    assert response.json()["group_id"] == elected.pk
+    response = Api(alice.member).patch(
+        f"communities/{alice.community.slug}/members/{alice.member.pk}", {"role": "manager"}
+    )
+    assert response.status_code == 403
+
+
+def test_an_accepted_invitation_cannot_be_withdrawn(alice: Tenant) -> None:
+    invitation = f.InvitationFactory(
+        community=alice.community, accepted_at=alice.member.date_joined
+    )
+    response = Api(alice.manager).delete(
+        f"communities/{alice.community.slug}/invitations/{invitation.pk}"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "invitation_used"

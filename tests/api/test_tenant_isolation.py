@@ -34,7 +34,8 @@ class Case:
     listing: bool = False  # a list: Bob gets 200 without Alice's rows
     upload: bool = False
     query: str = ""
-    bob_refs: dict[str, str] = field(default_factory=dict)  # path params taken from Bob's side
+    # path parameters taken from another entry of the world's parameters
+    params: dict[str, str] = field(default_factory=dict)
 
 
 VEHICLE = {
@@ -68,6 +69,14 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/communities/{slug}"): Case("member"),
     ("PATCH", "/communities/{slug}"): Case("manager", {"description": "changed"}),
     ("GET", "/communities/{slug}/invitations"): Case("manager"),
+    ("DELETE", "/communities/{slug}/invitations/{invitation_id}"): Case("manager"),
+    ("PATCH", "/communities/{slug}/members/{user_id}"): Case("manager", {"role": "manager"}),
+    ("DELETE", "/communities/{slug}/members/{user_id}"): Case("manager"),
+    ("GET", "/organisations/{org_id}/managers"): Case("manager"),
+    ("POST", "/organisations/{org_id}/managers"): Case("manager", {"user_id": "{user_id}"}),
+    ("DELETE", "/organisations/{org_id}/managers/{user_id}"): Case(
+        "manager", params={"user_id": "second_manager_id"}
+    ),
     ("POST", "/communities/{slug}/invitations"): Case("manager", {"email": "new@example.org"}),
     ("GET", "/organisations"): Case("member", listing=True),
     ("POST", "/organisations"): Case("operator", {"name": "Nouvelle", "slug": "nouvelle"}),
@@ -146,7 +155,9 @@ def world(alice: Tenant, bob: Tenant) -> World:
     f.MembershipFactory(user=pending, community=alice.community)
     f.DriverProfileFactory(user=pending)
     f.DriverApprovalFactory(organisation=alice.organisation, user=pending)
-    f.InvitationFactory(community=alice.community, email="invited-alice@example.org")
+    invitation = f.InvitationFactory(community=alice.community, email="invited-alice@example.org")
+    second_manager = f.UserFactory(email="second-manager-alice@example.org")
+    f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
     alice.station.name = "Gare d'Alice"
     alice.station.save()
@@ -162,6 +173,8 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "box_id": box.box_id,
         "kind": "licence_document",
         "key": "member_min_age_years",
+        "invitation_id": invitation.pk,
+        "second_manager_id": second_manager.pk,
     }
     markers = [
         alice.organisation.name,
@@ -175,6 +188,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         alice.box.box_id,
         "invited-alice@example.org",
         "Gare d",
+        "second-manager-alice@example.org",
     ]
     return World(alice, bob, params, markers)
 
@@ -188,6 +202,7 @@ def _fill(value: Any, params: dict[str, Any]) -> Any:
 
 
 def _call(user: Any, method: str, path: str, case: Case, params: dict[str, Any]) -> Any:
+    params = {**params, **{name: params[source] for name, source in case.params.items()}}
     url = "/api/v1" + path.format(**params) + (case.query and f"?{case.query}")
     body = _fill(case.body, params)
     if method in {"POST", "PUT", "PATCH"} and body is None:

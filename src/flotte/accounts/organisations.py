@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from flotte.accounts.models import (
     Community,
+    Membership,
     Organisation,
     OrganisationManager,
     User,
@@ -102,13 +103,32 @@ def organisation_update(*, actor: User, organisation: Organisation, **fields: An
 
 @transaction.atomic
 def manager_appoint(*, actor: User, organisation: Organisation, user: User) -> OrganisationManager:
+    """Make someone a manager of the whole organisation: a member of one of
+    its communities, or anyone when the operator sets up a new client."""
     require_manager_of_organisation(actor, organisation)
+    member = Membership.objects.filter(user=user, community__organisation=organisation).exists()
+    if not member and not is_operator(actor):
+        raise NotFound("no such member in this organisation")
     role, created = OrganisationManager.objects.get_or_create(
         user=user, organisation=organisation, defaults={"since": clock.now()}
     )
     if created:
         audit("organisation.manager_appointed", role, actor=actor, data={"user": user.email})
     return role
+
+
+@transaction.atomic
+def manager_dismiss(*, actor: User, organisation: Organisation, user: User) -> None:
+    """Withdraw a manager's rights; the last manager stays, so that someone
+    can always run the organisation."""
+    require_manager_of_organisation(actor, organisation)
+    role = OrganisationManager.objects.filter(user=user, organisation=organisation).first()
+    if role is None:
+        raise NotFound("this person is not a manager of the organisation")
+    if OrganisationManager.objects.filter(organisation=organisation).count() == 1:
+        raise Conflict("the last manager of an organisation cannot be removed", code="last_manager")
+    audit("organisation.manager_dismissed", role, actor=actor, data={"user": user.email})
+    role.delete()
 
 
 @transaction.atomic
@@ -156,7 +176,36 @@ def group_create(
 
 
 @transaction.atomic
-def membership_set_group(*, actor: User, membership: Any, group: UserGroup | None) -> Any:
+def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    """Make a member a manager of the community, or back a plain member."""
+    require_manager_of_community(actor, membership.community)
+    if role not in Membership.Role.values:
+        raise ValidationFailed(f"unknown role {role!r}", fields={"role": "unknown role"})
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit("membership.role_changed", membership, actor=actor, data={"from": before, "to": role})
+    return membership
+
+
+@transaction.atomic
+def membership_end(*, actor: User, membership: Membership) -> None:
+    """A manager removes someone from a community, or the person leaves."""
+    if actor.pk != membership.user_id:
+        require_manager_of_community(actor, membership.community)
+    audit(
+        "membership.ended",
+        membership,
+        actor=actor,
+        data={"user": membership.user_id, "community": membership.community.slug},
+    )
+    membership.delete()
+
+
+@transaction.atomic
+def membership_set_group(
+    *, actor: User, membership: Membership, group: UserGroup | None
+) -> Membership:
     require_manager_of_community(actor, membership.community)
     if group is not None and group.organisation_id != membership.community.organisation_id:
         raise NotFound("no such group in this organisation")

@@ -78,6 +78,20 @@ def manages_member(manager: User, organisation_id: int, member: User) -> bool:
     return Membership.objects.filter(user=member, community_id__in=managed).exists()
 
 
+def manages_member_in_person(manager: User, organisation_id: int, member: User) -> bool:
+    """Like ``manages_member`` but without the operator's blanket rights: for
+    personal data such as identity documents, which the platform's staff do
+    not need to see."""
+    memberships = Membership.objects.filter(user=member, community__organisation_id=organisation_id)
+    if not OrganisationManager.objects.filter(
+        user=manager, organisation_id=organisation_id
+    ).exists():
+        memberships = memberships.filter(
+            community__memberships__user=manager, community__memberships__role="manager"
+        )
+    return memberships.exists()
+
+
 def managed_organisations(user: User) -> QuerySet[Organisation]:
     if is_operator(user):
         return Organisation.objects.all()

@@ -235,6 +235,16 @@ def invitation_create(
     return invitation
 
 
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> None:
+    """Withdraw an invitation not accepted yet (sent to a wrong address...)."""
+    require_manager_of_community(actor, invitation.community)
+    if invitation.accepted_at is not None:
+        raise Conflict("this invitation has already been accepted", code="invitation_used")
+    audit("invitation.revoked", invitation, actor=actor, data={"email": invitation.email})
+    invitation.delete()
+
+
 def invitation_token(invitation: Invitation) -> str:
     return signing.dumps({"i": invitation.pk}, salt=INVITE_SALT)
 

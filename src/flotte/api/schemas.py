@@ -172,6 +172,25 @@ class MembershipOut(Schema):
     joined_at: dt.datetime
 
 
+class MembershipPatch(Patch):
+    nullable = frozenset({"group_id"})
+
+    group_id: int | None = None
+    role: str | None = None
+
+
+class ManagerIn(In):
+    user_id: int
+
+
+class ManagerOut(Schema):
+    user_id: int
+    email: str = Field(alias="user.email")
+    first_name: str = Field(alias="user.first_name")
+    last_name: str = Field(alias="user.last_name")
+    since: dt.datetime
+
+
 class MeOut(Schema):
     id: int
     email: str

@@ -8,7 +8,13 @@ from ninja import Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import Community, Invitation, Membership, UserGroup
-from flotte.accounts.organisations import community_create, community_update
+from flotte.accounts.organisations import (
+    community_create,
+    community_update,
+    membership_end,
+    membership_set_group,
+    membership_set_role,
+)
 from flotte.accounts.selectors import (
     community_by_slug,
     is_operator,
@@ -18,6 +24,7 @@ from flotte.accounts.signup import (
     community_join,
     invitation_accept,
     invitation_create,
+    invitation_revoke,
     signup_start,
     signup_verify,
 )
@@ -31,6 +38,7 @@ from flotte.api.schemas import (
     InvitationIn,
     InvitationOut,
     MembershipOut,
+    MembershipPatch,
     MessageOut,
     SignupIn,
     TokenBodyIn,
@@ -157,6 +165,61 @@ def invitation_post(request: HttpRequest, slug: str, payload: InvitationIn) -> S
             group=_group(community.organisation_id, payload.group_id),
         ),
     )
+
+
+@router.delete(
+    "/{slug}/invitations/{invitation_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def invitation_delete(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
+    """Withdraw an invitation that was not accepted yet."""
+    community = _community(request, slug)
+    require_manager_of_community(actor(request), community)
+    invitation = get_or_404(
+        Invitation.objects.filter(community=community), "invitation", pk=invitation_id
+    )
+    invitation_revoke(actor=actor(request), invitation=invitation)
+    return Status(204, None)
+
+
+def _membership(request: HttpRequest, slug: str, user_id: int) -> Membership:
+    community = _community(request, slug)
+    user = actor(request)
+    if user.pk != user_id:
+        require_manager_of_community(user, community)
+    return get_or_404(
+        Membership.objects.filter(community=community).select_related("community"),
+        "member of this community",
+        user_id=user_id,
+    )
+
+
+@router.patch(
+    "/{slug}/members/{user_id}",
+    response={200: MembershipOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def membership_patch(
+    request: HttpRequest, slug: str, user_id: int, payload: MembershipPatch
+) -> Membership:
+    """Change a member's user group (their rules and tariffs) or role."""
+    membership = _membership(request, slug, user_id)
+    require_manager_of_community(actor(request), membership.community)
+    fields = provided(payload)
+    if "group_id" in fields:
+        group = _group(membership.community.organisation_id, fields["group_id"])
+        membership = membership_set_group(actor=actor(request), membership=membership, group=group)
+    if "role" in fields:
+        membership = membership_set_role(
+            actor=actor(request), membership=membership, role=fields["role"]
+        )
+    return membership
+
+
+@router.delete("/{slug}/members/{user_id}", response={204: None, 403: ErrorOut, 404: ErrorOut})
+def membership_delete(request: HttpRequest, slug: str, user_id: int) -> Status[None]:
+    """Remove someone from the community (a manager), or leave it (yourself)."""
+    membership_end(actor=actor(request), membership=_membership(request, slug, user_id))
+    return Status(204, None)
 
 
 org_router = Router(tags=["communities"])

@@ -18,6 +18,7 @@ from flotte.accounts.drivers import (
 from flotte.accounts.models import DriverApproval, Membership, Organisation, Suspension, User
 from flotte.accounts.selectors import (
     managed_community_ids,
+    manages_member_in_person,
     manages_organisation,
     member_of_organisation,
     members_of,
@@ -130,6 +131,8 @@ def member_detail(request: HttpRequest, org_id: int, user_id: int) -> dict[str, 
 def member_document(request: HttpRequest, org_id: int, user_id: int, kind: str) -> FileResponse:
     """A member's uploaded document, for checking it; each view is audited."""
     org, user = _member(request, org_id, user_id)
+    if not manages_member_in_person(actor(request), org.pk, user):
+        raise PermissionDenied("identity documents are shown only to the member's managers")
     if kind not in DOCUMENTS:
         raise NotFound(f"documents are {', '.join(DOCUMENTS)}")
     return document_response(profile_or_blank(user), kind, actor(request), org.pk)

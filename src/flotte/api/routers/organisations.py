@@ -7,8 +7,20 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from flotte.accounts.models import Organisation, ParameterValue, UserGroup
-from flotte.accounts.organisations import group_create, organisation_create, organisation_update
+from flotte.accounts.models import (
+    Organisation,
+    OrganisationManager,
+    ParameterValue,
+    User,
+    UserGroup,
+)
+from flotte.accounts.organisations import (
+    group_create,
+    manager_appoint,
+    manager_dismiss,
+    organisation_create,
+    organisation_update,
+)
 from flotte.accounts.parameters import describe_all, param_set, param_unset
 from flotte.accounts.selectors import require_manager_of_organisation
 from flotte.api.common import actor, get_or_404, organisation, provided
@@ -17,6 +29,8 @@ from flotte.api.schemas import (
     ErrorOut,
     GroupIn,
     GroupOut,
+    ManagerIn,
+    ManagerOut,
     OrganisationIn,
     OrganisationOut,
     OrganisationPatch,
@@ -79,6 +93,36 @@ def audit_list(request: HttpRequest, org_id: int) -> QuerySet[AuditEntry]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     return AuditEntry.objects.filter(organisation=org)
+
+
+@router.get("/{org_id}/managers", response={200: list[ManagerOut], 403: ErrorOut, 404: ErrorOut})
+def manager_list(request: HttpRequest, org_id: int) -> QuerySet[OrganisationManager]:
+    org = organisation(org_id)
+    require_manager_of_organisation(actor(request), org)
+    return OrganisationManager.objects.filter(organisation=org).select_related("user")
+
+
+@router.post("/{org_id}/managers", response={201: ManagerOut, 403: ErrorOut, 404: ErrorOut})
+def manager_post(
+    request: HttpRequest, org_id: int, payload: ManagerIn
+) -> Status[OrganisationManager]:
+    """Make a member a manager of the whole organisation."""
+    org = organisation(org_id)
+    require_manager_of_organisation(actor(request), org)
+    user = get_or_404(User.objects.all(), "member", pk=payload.user_id)
+    return Status(201, manager_appoint(actor=actor(request), organisation=org, user=user))
+
+
+@router.delete(
+    "/{org_id}/managers/{user_id}",
+    response={204: None, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def manager_delete(request: HttpRequest, org_id: int, user_id: int) -> Status[None]:
+    org = organisation(org_id)
+    require_manager_of_organisation(actor(request), org)
+    user = get_or_404(User.objects.all(), "manager", pk=user_id)
+    manager_dismiss(actor=actor(request), organisation=org, user=user)
+    return Status(204, None)
 
 
 # Parameters
