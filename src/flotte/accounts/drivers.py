@@ -63,7 +63,7 @@ def profile_update(
     """The driver edits their own profile. Changing the licence sends the
     profile back to each organisation for a new validation."""
     profile = profile_of(user)
-    allowed = {"birth_date", "licence_number", "licence_issued_on", "licence_expires_on"}
+    allowed = set(DriverProfile.DATA_FIELDS)
     unknown = set(data) - allowed
     if unknown:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -74,7 +74,7 @@ def profile_update(
             changed.add(name)
     files = files or {}
     for name, upload in files.items():
-        if name not in {"licence_document", "identity_document"}:
+        if name not in DriverProfile.DOCUMENT_FIELDS:
             raise ValidationFailed(f"unknown document {name!r}")
         _check_document(name, upload)
     today = clock.now().date()

@@ -276,15 +276,12 @@ class DriverProfile(models.Model):
     def __str__(self) -> str:
         return f"driver profile of {self.user}"
 
+    # What the driver fills in, and the documents they upload.
+    DATA_FIELDS = ("birth_date", "licence_number", "licence_issued_on", "licence_expires_on")
+    DOCUMENT_FIELDS = ("licence_document", "identity_document")
+
     def missing_fields(self) -> list[str]:
-        required = [
-            "birth_date",
-            "licence_number",
-            "licence_issued_on",
-            "licence_expires_on",
-            "licence_document",
-            "identity_document",
-        ]
+        required = self.DATA_FIELDS + self.DOCUMENT_FIELDS
         return [name for name in required if not getattr(self, name)]
 
     def age_on(self, day: dt.date) -> int | None:

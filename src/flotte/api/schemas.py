@@ -359,6 +359,10 @@ class StationOut(Schema):
     active: bool
     community_ids: list[int]
 
+    @staticmethod
+    def resolve_community_ids(obj: Any) -> list[int]:
+        return [community.pk for community in obj.communities.all()]
+
 
 class StationIn(In):
     name: str = Field(max_length=200)
@@ -410,6 +414,14 @@ class VehicleOut(Schema):
     carpool_friendly: bool
     community_ids: list[int]
     allowed_group_ids: list[int]
+
+    @staticmethod
+    def resolve_community_ids(obj: Any) -> list[int]:
+        return [community.pk for community in obj.communities.all()]
+
+    @staticmethod
+    def resolve_allowed_group_ids(obj: Any) -> list[int]:
+        return [group.pk for group in obj.allowed_groups.all()]
 
 
 class VehicleIn(In):

@@ -50,14 +50,7 @@ class InvitationSignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = DriverProfile
-        fields = [
-            "birth_date",
-            "licence_number",
-            "licence_issued_on",
-            "licence_expires_on",
-            "licence_document",
-            "identity_document",
-        ]
+        fields = [*DriverProfile.DATA_FIELDS, *DriverProfile.DOCUMENT_FIELDS]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "licence_issued_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from flotte.accounts.drivers import booking_refusals, profile_of, profile_submit, profile_update
-from flotte.accounts.models import DriverApproval, Membership, User
+from flotte.accounts.models import DriverApproval, DriverProfile, Membership, User
 from flotte.accounts.selectors import community_by_slug
 from flotte.accounts.signup import (
     community_join,
@@ -171,22 +171,19 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    current = profile_of(user)  # type: ignore[arg-type]
+    current = profile_of(user)
     form = ProfileForm(request.POST or None, request.FILES or None, instance=current)
     if request.method == "POST" and form.is_valid():
-        data = {
-            name: form.cleaned_data[name]
-            for name in ["birth_date", "licence_number", "licence_issued_on", "licence_expires_on"]
-        }
+        data = {name: form.cleaned_data[name] for name in DriverProfile.DATA_FIELDS}
         files = {
-            name: request.FILES[name]
-            for name in ["licence_document", "identity_document"]
-            if name in request.FILES
+            name: upload
+            for name in DriverProfile.DOCUMENT_FIELDS
+            if (upload := request.FILES.get(name)) is not None
         }
         try:
-            profile_update(user=user, data=data, files=files)  # type: ignore[arg-type]
+            profile_update(user=user, data=data, files=files)
             if "submit" in request.POST:
-                profile_submit(user=user)  # type: ignore[arg-type]
+                profile_submit(user=user)
                 messages.success(request, _("Your profile was sent for validation."))
             else:
                 messages.success(request, _("Your profile is saved."))

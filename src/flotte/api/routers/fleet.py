@@ -65,55 +65,34 @@ def _in_org(model: Any, org: Organisation, ids: list[int] | None, what: str) -> 
     return found
 
 
-def station_out(station: Station) -> dict[str, Any]:
-    data = {field.name: getattr(station, field.name) for field in Station._meta.concrete_fields}
-    data["organisation_id"] = station.organisation_id
-    data["community_ids"] = [c.pk for c in station.communities.all()]
-    return data
-
-
-def vehicle_out(vehicle: Vehicle) -> dict[str, Any]:
-    data = {
-        field.attname: getattr(vehicle, field.attname) for field in Vehicle._meta.concrete_fields
-    }
-    data["id"] = vehicle.pk
-    data["community_ids"] = [c.pk for c in vehicle.communities.all()]
-    data["allowed_group_ids"] = [g.pk for g in vehicle.allowed_groups.all()]
-    return data
-
-
 # Stations
 @router.get("/stations", response=list[StationOut])
 @paginate(PageNumberPagination)
-def station_list(request: HttpRequest, community: str | None = None) -> list[dict[str, Any]]:
+def station_list(request: HttpRequest, community: str | None = None) -> QuerySet[Station]:
     """Stations you can use (members) or manage (managers); filter by community slug."""
     queryset = stations_visible_to(actor(request)).prefetch_related("communities")
     if community:
         queryset = queryset.filter(communities__slug=community)
-    return [station_out(s) for s in queryset]
+    return queryset
 
 
 @router.get("/stations/{station_id}", response={200: StationOut, 404: ErrorOut})
-def station_detail(request: HttpRequest, station_id: int) -> dict[str, Any]:
-    return station_out(get_or_404(stations_visible_to(actor(request)), "station", pk=station_id))
+def station_detail(request: HttpRequest, station_id: int) -> Station:
+    return get_or_404(stations_visible_to(actor(request)), "station", pk=station_id)
 
 
 @org_router.post(
     "/{org_id}/stations",
     response={201: StationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
-def station_post(request: HttpRequest, org_id: int, payload: StationIn) -> Status[dict[str, Any]]:
+def station_post(request: HttpRequest, org_id: int, payload: StationIn) -> Status[Station]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
     communities = _in_org(Community, org, fields.pop("community_ids"), "community") or []
     return Status(
         201,
-        station_out(
-            station_create(
-                actor=actor(request), organisation=org, communities=communities, **fields
-            )
-        ),
+        (station_create(actor=actor(request), organisation=org, communities=communities, **fields)),
     )
 
 
@@ -121,16 +100,14 @@ def station_post(request: HttpRequest, org_id: int, payload: StationIn) -> Statu
     "/stations/{station_id}",
     response={200: StationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
-def station_patch(request: HttpRequest, station_id: int, payload: StationPatch) -> dict[str, Any]:
+def station_patch(request: HttpRequest, station_id: int, payload: StationPatch) -> Station:
     station = get_or_404(stations_visible_to(actor(request)), "station", pk=station_id)
     require_manager_of_organisation(actor(request), station.organisation)
     fields = provided(payload)
     communities = _in_org(
         Community, station.organisation, fields.pop("community_ids", None), "community"
     )
-    return station_out(
-        station_update(actor=actor(request), station=station, communities=communities, **fields)
-    )
+    return station_update(actor=actor(request), station=station, communities=communities, **fields)
 
 
 # Vehicles
@@ -143,7 +120,7 @@ def vehicle_list(
     category: str | None = None,
     energy: str | None = None,
     status: str | None = None,
-) -> list[dict[str, Any]]:
+) -> QuerySet[Vehicle]:
     """Vehicles you can use (members) or manage (managers), with filters."""
     queryset = vehicles_visible_to(actor(request)).prefetch_related("communities", "allowed_groups")
     filters = {
@@ -154,12 +131,12 @@ def vehicle_list(
         "status": status,
     }
     queryset = queryset.filter(**{k: v for k, v in filters.items() if v is not None})
-    return [vehicle_out(v) for v in queryset]
+    return queryset
 
 
 @router.get("/vehicles/{vehicle_id}", response={200: VehicleOut, 404: ErrorOut})
-def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict[str, Any]:
-    return vehicle_out(get_or_404(vehicles_visible_to(actor(request)), "vehicle", pk=vehicle_id))
+def vehicle_detail(request: HttpRequest, vehicle_id: int) -> Vehicle:
+    return get_or_404(vehicles_visible_to(actor(request)), "vehicle", pk=vehicle_id)
 
 
 @org_router.post(
@@ -173,7 +150,7 @@ def vehicle_detail(request: HttpRequest, vehicle_id: int) -> dict[str, Any]:
         422: ErrorOut,
     },
 )
-def vehicle_post(request: HttpRequest, org_id: int, payload: VehicleIn) -> Status[dict[str, Any]]:
+def vehicle_post(request: HttpRequest, org_id: int, payload: VehicleIn) -> Status[Vehicle]:
     org = organisation(org_id)
     require_manager_of_organisation(actor(request), org)
     fields = payload.dict()
@@ -184,7 +161,7 @@ def vehicle_post(request: HttpRequest, org_id: int, payload: VehicleIn) -> Statu
     groups = _in_org(UserGroup, org, fields.pop("allowed_group_ids"), "group") or []
     return Status(
         201,
-        vehicle_out(
+        (
             vehicle_create(
                 actor=actor(request),
                 organisation=org,
@@ -214,7 +191,7 @@ def _managed_vehicle(request: HttpRequest, vehicle_id: int) -> Vehicle:
         422: ErrorOut,
     },
 )
-def vehicle_patch(request: HttpRequest, vehicle_id: int, payload: VehiclePatch) -> dict[str, Any]:
+def vehicle_patch(request: HttpRequest, vehicle_id: int, payload: VehiclePatch) -> Vehicle:
     vehicle = _managed_vehicle(request, vehicle_id)
     org = vehicle.organisation
     fields = provided(payload)
@@ -226,15 +203,13 @@ def vehicle_patch(request: HttpRequest, vehicle_id: int, payload: VehiclePatch) 
     fields.pop("home_station_id", None)
     communities = _in_org(Community, org, fields.pop("community_ids", None), "community")
     groups = _in_org(UserGroup, org, fields.pop("allowed_group_ids", None), "group")
-    return vehicle_out(
-        vehicle_update(
-            actor=actor(request),
-            vehicle=vehicle,
-            home_station=home,
-            communities=communities,
-            allowed_groups=groups,
-            **fields,
-        )
+    return vehicle_update(
+        actor=actor(request),
+        vehicle=vehicle,
+        home_station=home,
+        communities=communities,
+        allowed_groups=groups,
+        **fields,
     )
 
 
@@ -242,15 +217,11 @@ def vehicle_patch(request: HttpRequest, vehicle_id: int, payload: VehiclePatch) 
     "/vehicles/{vehicle_id}/status",
     response={200: VehicleOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def vehicle_status(
-    request: HttpRequest, vehicle_id: int, payload: VehicleStatusIn
-) -> dict[str, Any]:
+def vehicle_status(request: HttpRequest, vehicle_id: int, payload: VehicleStatusIn) -> Vehicle:
     """Put a vehicle in maintenance, out of service, or back in service."""
     vehicle = _managed_vehicle(request, vehicle_id)
-    return vehicle_out(
-        vehicle_set_status(
-            actor=actor(request), vehicle=vehicle, status=payload.status, note=payload.note
-        )
+    return vehicle_set_status(
+        actor=actor(request), vehicle=vehicle, status=payload.status, note=payload.note
     )
 
 

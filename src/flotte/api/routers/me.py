@@ -20,7 +20,7 @@ from flotte.core.audit import audit
 from flotte.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["me"])
-DOCUMENTS = ("licence_document", "identity_document")
+DOCUMENTS = DriverProfile.DOCUMENT_FIELDS
 
 
 def me_out(user: User) -> dict[str, Any]:
