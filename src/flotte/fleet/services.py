@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
-from flotte.accounts.models import Community, Membership, Organisation, User, UserGroup
+from flotte.accounts.models import Community, Organisation, User, UserGroup
 from flotte.accounts.organisations import full_clean_or_fail, save_unique
 from flotte.accounts.selectors import (
     is_operator,
@@ -235,12 +235,7 @@ def badge_issue(
     *, actor: User, organisation: Organisation, uid: str, user: User | None, label: str = ""
 ) -> Badge:
     require_manager_of_organisation(actor, organisation)
-    # manages_member() is true for any person when the actor manages the
-    # organisation: check that the holder is a member here too.
-    if user is not None and not (
-        manages_member(actor, organisation.pk, user)
-        and Membership.objects.filter(user=user, community__organisation=organisation).exists()
-    ):
+    if user is not None and not manages_member(actor, organisation.pk, user):
         raise NotFound("no such member in this organisation")
     badge = Badge(
         organisation=organisation,
