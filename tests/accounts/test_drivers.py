@@ -828,3 +828,16 @@ def test_a_new_expiry_after_renewal_suspends_again(alice: Tenant) -> None:
     driver_validate(actor=alice.manager, approval=approval_of(alice))
     with clock.frozen(NOW + dt.timedelta(days=40)):
         assert licence_expiry_sweep() == 1
+
+
+def test_the_sweep_reads_only_licences_that_may_have_expired(
+    alice: Tenant, django_assert_max_num_queries: Any
+) -> None:
+    """Many valid licences cost one query, not one each."""
+    for _ in range(20):
+        user = f.UserFactory()
+        f.MembershipFactory(user=user, community=alice.community)
+        f.DriverProfileFactory(user=user)
+        f.DriverApprovalFactory(organisation=alice.organisation, user=user, status="validated")
+    with django_assert_max_num_queries(1):
+        assert licence_expiry_sweep() == 0

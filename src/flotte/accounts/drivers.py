@@ -357,8 +357,12 @@ def licence_expiry_sweep() -> int:
     """Suspend validated members whose licence has expired, where the
     organisation asks for it. Returns how many suspensions were created."""
     created = 0
+    # Only licences that may have expired somewhere: no time zone is more
+    # than a day ahead of UTC. The exact date is checked per organisation.
+    latest_expiry = clock.now().date() + dt.timedelta(days=1)
     approvals = DriverApproval.objects.filter(
-        status=DriverApproval.Status.VALIDATED
+        status=DriverApproval.Status.VALIDATED,
+        user__driver_profile__licence_expires_on__lt=latest_expiry,
     ).select_related("organisation", "user__driver_profile")
     for approval in approvals:
         organisation = approval.organisation
