@@ -830,14 +830,16 @@ def test_a_new_expiry_after_renewal_suspends_again(alice: Tenant) -> None:
         assert licence_expiry_sweep() == 1
 
 
-def test_the_sweep_reads_only_licences_that_may_have_expired(
+def test_the_sweep_reads_the_parameter_once_per_organisation(
     alice: Tenant, django_assert_max_num_queries: Any
 ) -> None:
-    """Many valid licences cost one query, not one each."""
+    """Expired licences in an organisation that does not suspend cost one
+    query for the candidates and one for the parameter, not one each."""
+    set_param(alice, params.LICENCE_EXPIRY_SUSPENDS.key, False)
     for _ in range(20):
         user = f.UserFactory()
         f.MembershipFactory(user=user, community=alice.community)
-        f.DriverProfileFactory(user=user)
+        f.DriverProfileFactory(user=user, licence_expires_on=TODAY - dt.timedelta(days=1))
         f.DriverApprovalFactory(organisation=alice.organisation, user=user, status="validated")
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):
         assert licence_expiry_sweep() == 0

@@ -364,13 +364,18 @@ def licence_expiry_sweep() -> int:
         status=DriverApproval.Status.VALIDATED,
         user__driver_profile__licence_expires_on__lt=latest_expiry,
     ).select_related("organisation", "user__driver_profile")
+    suspends: dict[int, bool] = {}  # the parameter, read once per organisation
     for approval in approvals:
         organisation = approval.organisation
         expires = getattr(approval.user, "driver_profile", None)
         expires_on = expires.licence_expires_on if expires else None
         if expires_on is None or expires_on >= clock.today_in(organisation.time_zone):
             continue
-        if not param_value(params.LICENCE_EXPIRY_SUSPENDS.key, organisation=organisation):
+        if organisation.pk not in suspends:
+            suspends[organisation.pk] = param_value(
+                params.LICENCE_EXPIRY_SUSPENDS.key, organisation=organisation
+            )
+        if not suspends[organisation.pk]:
             continue
         with transaction.atomic():
             # One suspension per expiry: one still in force, or one a manager
