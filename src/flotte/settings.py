@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "flotte.core",
     "flotte.accounts",
     "flotte.fleet",
+    "flotte.pricing",
     "flotte.api",
     "flotte.web",
 ]
