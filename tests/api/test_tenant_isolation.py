@@ -9,7 +9,9 @@ route fails `test_every_route_is_covered` until it says how it is isolated.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ from flotte.accounts.drivers import member_suspend
 from flotte.accounts.models import ApiToken, Suspension
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
+from flotte.pricing.services import tariff_create
 from tests import factories as f
 from tests.conftest import Api, Tenant
 
@@ -109,6 +112,15 @@ ROUTES: dict[tuple[str, str], Any] = {
         "manager", {"uid": "04FFEE0011", "user_id": "{user_id}"}
     ),
     ("POST", "/organisations/{org_id}/badges/{badge_id}/deactivate"): Case("manager"),
+    ("GET", "/communities/{slug}/tariffs"): Case("member"),
+    ("POST", "/communities/{slug}/tariffs"): Case(
+        "manager", {"name": "Tarif 2027", "valid_from": "2027-01-01", "hourly_rate": "4.00"}
+    ),
+    ("POST", "/tariffs/{tariff_id}/end"): Case("manager", {"valid_until": "2026-12-01"}),
+    ("POST", "/communities/{slug}/quote"): Case(
+        "member",
+        {"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T11:00:00+01:00", "km": 10},
+    ),
     ("GET", "/stations"): Case("member", listing=True),
     ("GET", "/stations/{station_id}"): Case("member"),
     ("PATCH", "/stations/{station_id}"): Case("manager", {"capacity": 6}),
@@ -156,6 +168,14 @@ def world(alice: Tenant, bob: Tenant) -> World:
     f.DriverProfileFactory(user=pending)
     f.DriverApprovalFactory(organisation=alice.organisation, user=pending)
     invitation = f.InvitationFactory(community=alice.community, email="invited-alice@example.org")
+    tariff = tariff_create(
+        actor=alice.manager,
+        community=alice.community,
+        name="Tarif d'Alice",
+        valid_from=dt.date(2026, 1, 1),
+        valid_until=dt.date(2027, 1, 1),
+        hourly_rate=Decimal("4.00"),
+    )
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
@@ -175,6 +195,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "key": "member_min_age_years",
         "invitation_id": invitation.pk,
         "second_manager_id": second_manager.pk,
+        "tariff_id": tariff.pk,
     }
     markers = [
         alice.organisation.name,
@@ -189,6 +210,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "invited-alice@example.org",
         "Gare d",
         "second-manager-alice@example.org",
+        "Tarif d",
     ]
     return World(alice, bob, params, markers)
 

@@ -507,3 +507,93 @@ class BadgeIn(In):
     uid: str
     user_id: int | None = None
     label: str = Field(default="", max_length=60)
+
+
+# Pricing
+class TierIO(Schema):
+    after_hours: int
+    discount_pct: Decimal
+
+
+class FlatRateIO(Schema):
+    label: str
+    max_minutes: int
+    price: Decimal
+    included_km: int = 0
+
+
+class TariffIn(In):
+    name: str = Field(max_length=100)
+    group_id: int | None = None
+    valid_from: dt.date
+    valid_until: dt.date | None = None
+    hourly_rate: Decimal
+    km_rate: Decimal = Decimal("0")
+    vat_rate: Decimal = Decimal("20.00")
+    first_block_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    step_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    night_rate: Decimal | None = None
+    night_start: dt.time = dt.time(21, 0)
+    night_end: dt.time = dt.time(7, 0)
+    weekend_rate: Decimal | None = None
+    day_cap: Decimal | None = None
+    week_cap: Decimal | None = None
+    included_km_per_day: int = Field(default=0, ge=0)
+    minimum_charge: Decimal = Decimal("0")
+    free_business_use: bool = False
+    tiers: list[TierIO] = []
+    flat_rates: list[FlatRateIO] = []
+
+
+class TariffOut(Schema):
+    id: int
+    community_id: int
+    group_id: int | None
+    name: str
+    valid_from: dt.date
+    valid_until: dt.date | None
+    hourly_rate: Decimal
+    km_rate: Decimal
+    vat_rate: Decimal
+    first_block_minutes: int
+    step_minutes: int
+    night_rate: Decimal | None
+    night_start: dt.time
+    night_end: dt.time
+    weekend_rate: Decimal | None
+    day_cap: Decimal | None
+    week_cap: Decimal | None
+    included_km_per_day: int
+    minimum_charge: Decimal
+    free_business_use: bool
+    tiers: list[TierIO]
+    flat_rates: list[FlatRateIO]
+
+
+class TariffEndIn(In):
+    valid_until: dt.date
+
+
+class QuoteIn(In):
+    start: dt.datetime
+    end: dt.datetime
+    km: int = Field(default=0, ge=0, le=100000)
+    business_use: bool = False
+
+
+class QuoteLineOut(Schema):
+    code: str
+    label: str
+    quantity: Decimal
+    unit_price: Decimal
+    amount: Decimal
+    vat_rate: Decimal
+
+
+class QuoteOut(Schema):
+    tariff_id: int
+    tariff_name: str
+    billed_minutes: int
+    km: int
+    lines: list[QuoteLineOut]
+    total: Decimal

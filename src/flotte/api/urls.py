@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from flotte.api import errors
 from flotte.api.auth import auth
 from flotte.api.routers import auth as auth_routes
-from flotte.api.routers import communities, fleet, me, members, organisations
+from flotte.api.routers import communities, fleet, me, members, organisations, pricing
 
 api = NinjaAPI(
     title="Flotte API",
@@ -27,3 +27,4 @@ api.add_router("/organisations", communities.org_router)
 api.add_router("/organisations", members.router)
 api.add_router("/organisations", fleet.org_router)
 api.add_router("", fleet.router)
+api.add_router("", pricing.router)

@@ -57,7 +57,7 @@ def visible_communities(request: HttpRequest) -> QuerySet[Community]:
     ).distinct()
 
 
-def _community(request: HttpRequest, slug: str) -> Community:
+def visible_community(request: HttpRequest, slug: str) -> Community:
     return get_or_404(visible_communities(request), "community", slug=slug)
 
 
@@ -115,7 +115,7 @@ def community_list(request: HttpRequest) -> QuerySet[Community]:
 
 @router.get("/{slug}", response={200: CommunityOut, 404: ErrorOut})
 def community_detail(request: HttpRequest, slug: str) -> Community:
-    return _community(request, slug)
+    return visible_community(request, slug)
 
 
 @router.post(
@@ -131,7 +131,7 @@ def join(request: HttpRequest, slug: str) -> Membership:
     response={200: CommunityOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
 )
 def community_patch(request: HttpRequest, slug: str, payload: CommunityPatch) -> Community:
-    community = _community(request, slug)
+    community = visible_community(request, slug)
     fields: dict[str, Any] = provided(payload)
     if "default_group_id" in fields:
         fields["default_group"] = _group(community.organisation_id, fields.pop("default_group_id"))
@@ -143,7 +143,7 @@ def community_patch(request: HttpRequest, slug: str, payload: CommunityPatch) ->
 )
 @paginate(PageNumberPagination)
 def invitation_list(request: HttpRequest, slug: str) -> QuerySet[Invitation]:
-    community = _community(request, slug)
+    community = visible_community(request, slug)
     require_manager_of_community(actor(request), community)
     return Invitation.objects.filter(community=community)
 
@@ -153,7 +153,7 @@ def invitation_list(request: HttpRequest, slug: str) -> QuerySet[Invitation]:
     response={201: InvitationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def invitation_post(request: HttpRequest, slug: str, payload: InvitationIn) -> Status[Invitation]:
-    community = _community(request, slug)
+    community = visible_community(request, slug)
     require_manager_of_community(actor(request), community)
     return Status(
         201,
@@ -173,7 +173,7 @@ def invitation_post(request: HttpRequest, slug: str, payload: InvitationIn) -> S
 )
 def invitation_delete(request: HttpRequest, slug: str, invitation_id: int) -> Status[None]:
     """Withdraw an invitation that was not accepted yet."""
-    community = _community(request, slug)
+    community = visible_community(request, slug)
     require_manager_of_community(actor(request), community)
     invitation = get_or_404(
         Invitation.objects.filter(community=community), "invitation", pk=invitation_id
@@ -183,7 +183,7 @@ def invitation_delete(request: HttpRequest, slug: str, invitation_id: int) -> St
 
 
 def _membership(request: HttpRequest, slug: str, user_id: int) -> Membership:
-    community = _community(request, slug)
+    community = visible_community(request, slug)
     user = actor(request)
     if user.pk != user_id:
         require_manager_of_community(user, community)
