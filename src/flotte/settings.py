@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "flotte.accounts",
     "flotte.fleet",
     "flotte.pricing",
+    "flotte.booking",
     "flotte.api",
     "flotte.web",
 ]

@@ -22,6 +22,7 @@ from flotte.accounts.drivers import member_suspend
 from flotte.accounts.models import ApiToken, Suspension
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
+from flotte.booking.services import booking_create
 from flotte.pricing.services import tariff_create
 from tests import factories as f
 from tests.conftest import Api, Tenant
@@ -49,6 +50,11 @@ VEHICLE = {
     "range_km": 300,
     "consumption_per_100km": "17.2",
     "home_station_id": "{station_id}",
+}
+SOON = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=3)
+WINDOW = {
+    "start": (SOON + dt.timedelta(hours=5)).isoformat(),
+    "end": (SOON + dt.timedelta(hours=7)).isoformat(),
 }
 STATION = {"name": "Nouvelle", "address": "2 rue Haute", "latitude": "44.7", "longitude": "5.0"}
 
@@ -121,6 +127,17 @@ ROUTES: dict[tuple[str, str], Any] = {
         "member",
         {"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T11:00:00+01:00", "km": 10},
     ),
+    ("GET", "/communities/{slug}/availability"): Case(
+        "member",
+        query=f"start={WINDOW['start'].replace('+', '%2B')}"
+        f"&end={WINDOW['end'].replace('+', '%2B')}",
+    ),
+    ("POST", "/communities/{slug}/bookings"): Case(
+        "member", {"vehicle_id": "{vehicle_id}", "purpose": "réunion", **WINDOW}
+    ),
+    ("GET", "/bookings"): Case("member", listing=True),
+    ("GET", "/bookings/{booking_id}"): Case("member"),
+    ("POST", "/bookings/{booking_id}/cancel"): Case("member"),
     ("GET", "/stations"): Case("member", listing=True),
     ("GET", "/stations/{station_id}"): Case("member"),
     ("PATCH", "/stations/{station_id}"): Case("manager", {"capacity": 6}),
@@ -157,16 +174,16 @@ class World:
 
 @pytest.fixture
 def world(alice: Tenant, bob: Tenant) -> World:
-    # Alice's member has a token, a suspension, uploaded documents, a
+    # Alice's side has a token, a suspension, a booking, a tariff, a
     # pending approval to decide on.
     token, _ = api_token_create(user=alice.member, name="phone")
-    suspension = member_suspend(
-        actor=alice.manager, organisation=alice.organisation, user=alice.member, reason="test"
-    )
     pending = f.UserFactory(email="pending-alice@example.org")
     f.MembershipFactory(user=pending, community=alice.community)
     f.DriverProfileFactory(user=pending)
     f.DriverApprovalFactory(organisation=alice.organisation, user=pending)
+    suspension = member_suspend(
+        actor=alice.manager, organisation=alice.organisation, user=pending, reason="test"
+    )
     invitation = f.InvitationFactory(community=alice.community, email="invited-alice@example.org")
     tariff = tariff_create(
         actor=alice.manager,
@@ -175,6 +192,15 @@ def world(alice: Tenant, bob: Tenant) -> World:
         valid_from=dt.date(2026, 1, 1),
         valid_until=dt.date(2027, 1, 1),
         hourly_rate=Decimal("4.00"),
+    )
+    booking = booking_create(
+        actor=alice.member,
+        member=alice.member,
+        community=alice.community,
+        vehicle=alice.vehicle,
+        start=SOON,
+        end=SOON + dt.timedelta(hours=2),
+        purpose="Alice tour",
     )
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
@@ -196,6 +222,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "invitation_id": invitation.pk,
         "second_manager_id": second_manager.pk,
         "tariff_id": tariff.pk,
+        "booking_id": booking.pk,
     }
     markers = [
         alice.organisation.name,
@@ -211,6 +238,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "Gare d",
         "second-manager-alice@example.org",
         "Tarif d",
+        "Alice tour",
     ]
     return World(alice, bob, params, markers)
 

@@ -156,6 +156,8 @@ def declare(
     import inspect
 
     caller = inspect.stack()[1].frame.f_globals.get("__name__", "")
+    if kind is Kind.DECIMAL:
+        default = Decimal(default)
     parameter = Parameter(
         key, kind, default, levels, fr, en, minimum, maximum, choices, unit, module=caller
     )
@@ -345,3 +347,26 @@ def render_markdown() -> str:
 
 def describe_all() -> list[dict[str, Any]]:
     return [parameter.describe() for parameter in registry().values()]
+
+
+@dataclass(frozen=True)
+class ParamContext:
+    """Where a rule applies (organisation, community, group, vehicle), to
+    read several parameters for the same context."""
+
+    organisation: Organisation
+    community: Community | None = None
+    group: UserGroup | None = None
+    vehicle: Vehicle | None = None
+
+    def value(self, key: str) -> Any:
+        return param_value(
+            key,
+            organisation=self.organisation,
+            community=self.community,
+            group=self.group,
+            vehicle=self.vehicle,
+        )
+
+    def for_vehicle(self, vehicle: Vehicle | None) -> ParamContext:
+        return ParamContext(self.organisation, self.community, self.group, vehicle)

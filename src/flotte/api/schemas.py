@@ -597,3 +597,46 @@ class QuoteOut(Schema):
     km: int
     lines: list[QuoteLineOut]
     total: Decimal
+
+
+# Bookings
+class OfferOut(Schema):
+    vehicle: VehicleOut
+    station_id: int
+    tariff_id: int | None
+    total: Decimal | None
+    lines: list[QuoteLineOut]
+
+
+class BookingIn(In):
+    vehicle_id: int
+    start: dt.datetime
+    end: dt.datetime
+    use: str = "business"
+    purpose: str = Field(default="", max_length=200)
+    cost_centre: str = Field(default="", max_length=50)
+    destination: str = Field(default="", max_length=200)
+    declared_km: int = Field(default=0, ge=0, le=100000)
+    member_id: int | None = None
+
+
+class BookingOut(Schema):
+    id: int
+    community_id: int
+    vehicle_id: int
+    member_id: int
+    booked_by_id: int
+    start: dt.datetime
+    end: dt.datetime
+    blocked_until: dt.datetime
+    use: str
+    purpose: str
+    cost_centre: str
+    destination: str
+    declared_km: int
+    tariff_id: int | None
+    quoted_total: Decimal | None
+    state: str
+    cancellation_fee: Decimal | None
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None

@@ -5,7 +5,7 @@ from ninja import NinjaAPI
 from flotte.api import errors
 from flotte.api.auth import auth
 from flotte.api.routers import auth as auth_routes
-from flotte.api.routers import communities, fleet, me, members, organisations, pricing
+from flotte.api.routers import bookings, communities, fleet, me, members, organisations, pricing
 
 api = NinjaAPI(
     title="Flotte API",
@@ -28,3 +28,4 @@ api.add_router("/organisations", members.router)
 api.add_router("/organisations", fleet.org_router)
 api.add_router("", fleet.router)
 api.add_router("", pricing.router)
+api.add_router("", bookings.router)

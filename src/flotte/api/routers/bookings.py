@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from flotte.accounts.models import User
+from flotte.accounts.selectors import managed_community_ids
+from flotte.api.common import actor, get_or_404
+from flotte.api.routers.communities import visible_community
+from flotte.api.schemas import BookingIn, BookingOut, ErrorOut, OfferOut
+from flotte.booking.models import Booking
+from flotte.booking.services import availability, booking_cancel, booking_create
+from flotte.fleet.models import Vehicle
+
+router = Router(tags=["bookings"])
+
+
+class SearchQuery(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    station: list[int] = []
+    category: str | None = None
+    energy: str | None = None
+    seats: int | None = None
+    km: int = 0
+    business_use: bool = False
+
+
+@router.get(
+    "/communities/{slug}/availability",
+    response={200: list[OfferOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def search(request: HttpRequest, slug: str, query: Query[SearchQuery]) -> list[dict[str, Any]]:
+    """Vehicles free for the whole window, buffers included, with their price.
+    ``km`` keeps only vehicles whose range covers the declared trip."""
+    community = visible_community(request, slug)
+    offers = availability(
+        member=actor(request),
+        community=community,
+        start=query.start,
+        end=query.end,
+        station_ids=query.station,
+        category=query.category,
+        energy=query.energy,
+        seats=query.seats,
+        declared_km=query.km,
+        business_use=query.business_use,
+    )
+    return [
+        {
+            "vehicle": offer.vehicle,
+            "station_id": offer.vehicle.home_station_id,
+            "tariff_id": offer.tariff_id,
+            "total": offer.quote.total if offer.quote else None,
+            "lines": list(offer.quote.lines) if offer.quote else [],
+        }
+        for offer in offers
+    ]
+
+
+@router.post(
+    "/communities/{slug}/bookings",
+    response={
+        201: BookingOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
+def booking_post(request: HttpRequest, slug: str, payload: BookingIn) -> Status[Booking]:
+    """Book a vehicle; managers may book for a member (``member_id``). An
+    overlap with another booking is a 409."""
+    community = visible_community(request, slug)
+    member = actor(request)
+    if payload.member_id is not None and payload.member_id != member.pk:
+        member = get_or_404(
+            User.objects.filter(memberships__community=community), "member", pk=payload.member_id
+        )
+    vehicle = get_or_404(
+        Vehicle.objects.filter(organisation=community.organisation),
+        "vehicle",
+        pk=payload.vehicle_id,
+    )
+    fields = payload.dict(exclude={"vehicle_id", "member_id"})
+    return Status(
+        201,
+        booking_create(
+            actor=actor(request), member=member, community=community, vehicle=vehicle, **fields
+        ),
+    )
+
+
+def _visible_bookings(request: HttpRequest) -> QuerySet[Booking]:
+    user = actor(request)
+    return Booking.objects.filter(Q(member=user) | Q(community_id__in=managed_community_ids(user)))
+
+
+@router.get("/bookings", response=list[BookingOut])
+@paginate(PageNumberPagination)
+def booking_list(request: HttpRequest, upcoming: bool = False) -> QuerySet[Booking]:
+    """Your own bookings (``upcoming=true``: those not ended yet)."""
+    bookings = Booking.objects.filter(member=actor(request))
+    if upcoming:
+        bookings = bookings.filter(state__in=Booking.BLOCKING)
+    return bookings.order_by("-start")
+
+
+@router.get("/bookings/{booking_id}", response={200: BookingOut, 404: ErrorOut})
+def booking_detail(request: HttpRequest, booking_id: int) -> Booking:
+    return get_or_404(_visible_bookings(request), "booking", pk=booking_id)
+
+
+@router.post(
+    "/bookings/{booking_id}/cancel",
+    response={200: BookingOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def booking_cancel_post(request: HttpRequest, booking_id: int) -> Booking:
+    """Cancel; after the deadline before the original start, the fee applies."""
+    booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
+    return booking_cancel(actor=actor(request), booking=booking)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class BookingConfig(AppConfig):
+    name = "flotte.booking"
+    label = "booking"
+    verbose_name = "Bookings"
+
+    def ready(self) -> None:
+        from flotte.booking import params  # noqa: F401

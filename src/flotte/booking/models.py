@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from flotte.core.tenancy import TenantManager
+
+
+class Booking(models.Model):
+    """A member's booking of a vehicle. The vehicle is blocked from ``start``
+    to ``blocked_until`` (the end plus the buffer): two confirmed or started
+    bookings of one vehicle never overlap there. On PostgreSQL an exclusion
+    constraint holds this (migration 0002); on SQLite the check runs in a
+    write-locked transaction."""
+
+    class State(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        STARTED = "started", _("started")
+        ENDED = "ended", _("ended")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+        NO_SHOW = "no_show", _("no-show")
+
+    BLOCKING = (State.CONFIRMED, State.STARTED)
+
+    class Use(models.TextChoices):
+        BUSINESS = "business", _("business")
+        PRIVATE = "private", _("private")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="bookings"
+    )
+    community = models.ForeignKey(
+        "accounts.Community", on_delete=models.PROTECT, related_name="bookings"
+    )
+    vehicle = models.ForeignKey("fleet.Vehicle", on_delete=models.PROTECT, related_name="bookings")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    blocked_until = models.DateTimeField()
+    original_start = models.DateTimeField(help_text=_("Cancellation deadlines count from it."))
+    use = models.CharField(max_length=10, choices=Use.choices, default=Use.BUSINESS)
+    purpose = models.CharField(max_length=200, blank=True)
+    cost_centre = models.CharField(max_length=50, blank=True)
+    destination = models.CharField(max_length=200, blank=True)
+    declared_km = models.PositiveIntegerField(default=0)
+    tariff = models.ForeignKey(
+        "pricing.Tariff", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    quoted_total = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CONFIRMED)
+    cancellation_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    # iCalendar SEQUENCE: grows on every change the member should see.
+    sequence = models.PositiveIntegerField(default=0)
+
+    tenant_path = "organisation"
+    objects = TenantManager["Booking"]()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["vehicle", "start"]),
+            models.Index(fields=["member", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(blocked_until__gte=models.F("end")),
+                name="booking_blocked_until_after_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"booking {self.pk} of {self.vehicle_id} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def blocking(self) -> bool:
+        return self.state in self.BLOCKING

@@ -1,0 +1,269 @@
+"""Booking services: search, create, cancel. Each one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+
+from flotte.accounts.drivers import booking_refusals
+from flotte.accounts.models import Community, Membership, User
+from flotte.accounts.parameters import param_value
+from flotte.accounts.selectors import manages_community
+from flotte.booking import params
+from flotte.booking.models import Booking
+from flotte.booking.rules import (
+    blocked_until,
+    cancellation_fee,
+    check_member_limits,
+    check_times,
+)
+from flotte.core import clock
+from flotte.core.audit import audit
+from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from flotte.fleet.models import Vehicle
+from flotte.pricing.engine import Quote
+from flotte.pricing.services import quote_for
+
+
+def membership_of(member: User, community: Community) -> Membership:
+    membership = (
+        Membership.objects.filter(user=member, community=community)
+        .select_related("community__organisation", "group", "user")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("this person is not a member of the community", code="not_member")
+    return membership
+
+
+def bookable_vehicles(membership: Membership) -> QuerySet[Vehicle]:
+    """Vehicles shared with the community, open to the member's group, in service."""
+    open_to = Q(allowed_groups=None)
+    if membership.group_id is not None:
+        open_to |= Q(allowed_groups=membership.group_id)
+    return Vehicle.objects.filter(
+        Q(communities=membership.community) & open_to, status=Vehicle.Status.AVAILABLE
+    ).distinct()
+
+
+def conflicting(
+    vehicle_ids: QuerySet[Vehicle] | list[int], start: dt.datetime, until: dt.datetime
+) -> QuerySet[Booking]:
+    """Blocking bookings whose blocked time overlaps [start, until)."""
+    return Booking.objects.filter(
+        vehicle__in=vehicle_ids,
+        state__in=Booking.BLOCKING,
+        start__lt=until,
+        blocked_until__gt=start,
+    )
+
+
+@dataclass(frozen=True)
+class Offer:
+    vehicle: Vehicle
+    quote: Quote | None
+    tariff_id: int | None
+
+
+def availability(
+    *,
+    member: User,
+    community: Community,
+    start: dt.datetime,
+    end: dt.datetime,
+    station_ids: list[int] | None = None,
+    category: str | None = None,
+    energy: str | None = None,
+    seats: int | None = None,
+    declared_km: int = 0,
+    business_use: bool = False,
+) -> list[Offer]:
+    """Vehicles free for the whole window (their buffer included), with a
+    quote each."""
+    membership = membership_of(member, community)
+    check_times(membership, None, start, end)
+    vehicles = bookable_vehicles(membership).select_related("home_station")
+    if station_ids:
+        vehicles = vehicles.filter(home_station_id__in=station_ids)
+    if category:
+        vehicles = vehicles.filter(category=category)
+    if energy:
+        vehicles = vehicles.filter(energy=energy)
+    if seats:
+        vehicles = vehicles.filter(seats__gte=seats)
+    if declared_km:
+        vehicles = vehicles.filter(range_km__gte=declared_km)
+    # The longest buffer any candidate could need bounds what to look at.
+    candidates = list(vehicles)
+    busy_rows = conflicting(
+        [v.pk for v in candidates],
+        start,
+        max((blocked_until(v, community, end) for v in candidates), default=end),
+    )
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for row in busy_rows.values_list("vehicle_id", "start", "blocked_until"):
+        busy.setdefault(row[0], []).append((row[1], row[2]))
+    offers = []
+    try:
+        tariff, q = quote_for(
+            community=community,
+            group=membership.group,
+            start=start,
+            end=end,
+            km=declared_km,
+            business_use=business_use,
+        )
+    except NotFound:
+        tariff, q = None, None
+    for vehicle in candidates:
+        until = blocked_until(vehicle, community, end)
+        if any(s < until and b > start for s, b in busy.get(vehicle.pk, [])):
+            continue
+        offers.append(Offer(vehicle, q, tariff.pk if tariff else None))
+    return offers
+
+
+@transaction.atomic
+def booking_create(
+    *,
+    actor: User,
+    member: User,
+    community: Community,
+    vehicle: Vehicle,
+    start: dt.datetime,
+    end: dt.datetime,
+    use: str = Booking.Use.BUSINESS,
+    purpose: str = "",
+    cost_centre: str = "",
+    destination: str = "",
+    declared_km: int = 0,
+) -> Booking:
+    """Book a vehicle. Refuses a member who may not book, a vehicle they may
+    not use, times outside the rules, and any overlap (409)."""
+    if actor.pk != member.pk and not manages_community(actor, community):
+        raise PermissionDenied("only a manager books on behalf of someone else")
+    membership = membership_of(member, community)
+    refusals = booking_refusals(member, community)
+    if refusals:
+        raise PermissionDenied("; ".join(r.message for r in refusals), code=refusals[0].code)
+    if not bookable_vehicles(membership).filter(pk=vehicle.pk).exists():
+        raise NotFound(
+            "this vehicle cannot be booked in this community", code="vehicle_unavailable"
+        )
+    check_times(membership, vehicle, start, end)
+    _check_use(membership, use, purpose, cost_centre)
+    check_member_limits(membership, start, end)
+    until = blocked_until(vehicle, community, end)
+    try:
+        tariff, q = quote_for(
+            community=community,
+            group=membership.group,
+            start=start,
+            end=end,
+            km=declared_km,
+            business_use=use == Booking.Use.BUSINESS,
+        )
+    except NotFound:
+        tariff, q = None, None
+    # One booking at a time per vehicle: the row lock (PostgreSQL) makes
+    # concurrent requests for the vehicle wait instead of deadlocking on the
+    # exclusion constraint; SQLite's write lock does the same.
+    Vehicle.objects.select_for_update().filter(pk=vehicle.pk).first()
+    if conflicting([vehicle.pk], start, until).exists():
+        raise Conflict("this vehicle is already booked at that time", code="vehicle_taken")
+    now = clock.now()
+    booking = Booking(
+        organisation=community.organisation,
+        community=community,
+        vehicle=vehicle,
+        member=member,
+        booked_by=actor,
+        start=start,
+        end=end,
+        blocked_until=until,
+        original_start=start,
+        use=use,
+        purpose=purpose.strip(),
+        cost_centre=cost_centre.strip(),
+        destination=destination.strip(),
+        declared_km=declared_km,
+        tariff=tariff,
+        quoted_total=q.total if q else None,
+        created_at=now,
+    )
+    try:
+        with transaction.atomic():
+            booking.save()
+    except IntegrityError:
+        raise Conflict(
+            "this vehicle is already booked at that time", code="vehicle_taken"
+        ) from None
+    audit(
+        "booking.created",
+        booking,
+        actor=actor,
+        data={
+            "vehicle": vehicle.pk,
+            "member": member.pk,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "on_behalf": actor.pk != member.pk,
+        },
+    )
+    return booking
+
+
+def _check_use(membership: Membership, use: str, purpose: str, cost_centre: str) -> None:
+    if use not in Booking.Use.values:
+        raise ValidationFailed(
+            f"use is business or private, not {use!r}", fields={"use": "unknown"}
+        )
+    group = membership.group
+    if use == Booking.Use.PRIVATE and not (group and group.private_use_allowed):
+        raise PermissionDenied(
+            "private use is not allowed for your group", code="private_use_refused"
+        )
+    community = membership.community
+    required = param_value(
+        params.BUSINESS_PURPOSE_REQUIRED.key,
+        organisation=community.organisation,
+        community=community,
+        group=group,
+    )
+    if (
+        use == Booking.Use.BUSINESS
+        and required
+        and not (purpose.strip() or cost_centre.strip() or membership.cost_centre)
+    ):
+        raise ValidationFailed(
+            "give the trip's purpose or cost centre",
+            code="purpose_required",
+            fields={"purpose": "required for business use"},
+        )
+
+
+@transaction.atomic
+def booking_cancel(*, actor: User, booking: Booking) -> Booking:
+    """Cancel a booking not started yet; a late cancellation costs the fee."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if actor.pk != booking.member_id and not manages_community(actor, booking.community):
+        raise PermissionDenied("only the member or a manager cancels a booking")
+    if booking.state != Booking.State.CONFIRMED:
+        raise Conflict(
+            f"a {booking.get_state_display()} booking cannot be cancelled", code="not_cancellable"
+        )
+    membership = (
+        Membership.objects.filter(user_id=booking.member_id, community=booking.community)
+        .select_related("group")
+        .first()
+    )
+    booking.cancellation_fee = cancellation_fee(booking, membership)
+    booking.state = Booking.State.CANCELLED
+    booking.cancelled_at = clock.now()
+    booking.sequence += 1
+    booking.save()
+    audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
+    return booking
