@@ -132,6 +132,7 @@ class StationFactory(ScopedFactory):
 class VehicleFactory(ScopedFactory):
     class Meta:
         model = Vehicle
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     plate = factory.Sequence(lambda n: f"AB-{n:03d}-CD")
@@ -143,6 +144,12 @@ class VehicleFactory(ScopedFactory):
     home_station = factory.SubFactory(
         StationFactory, organisation=factory.SelfAttribute("..organisation")
     )
+
+    @factory.post_generation
+    def communities(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create and extracted:
+            with cross_tenant("test factory"):
+                self.communities.set(extracted)
 
 
 class BoxFactory(ScopedFactory):

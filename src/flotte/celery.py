@@ -21,7 +21,7 @@ app.conf.update(
     accept_content=["json"],
     timezone="UTC",
 )
-app.autodiscover_tasks(["flotte.accounts", "flotte.fleet"])
+app.autodiscover_tasks(["flotte.accounts", "flotte.fleet", "flotte.booking"])
 
 
 @app.on_after_finalize.connect

@@ -83,3 +83,32 @@ def test_search_lists_free_vehicles_with_their_price(alice: Tenant) -> None:
         Api(alice.member).get(f"communities/{alice.community.slug}/availability?{query}").json()
         == []
     )
+
+
+def test_book_a_station_and_let_the_platform_choose(alice: Tenant) -> None:
+    body = {"station_id": alice.station.pk, "purpose": "réunion", **window()}
+    response = Api(alice.member).post(f"communities/{alice.community.slug}/bookings", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["vehicle_id"] == alice.vehicle.pk
+    again = Api(alice.member).post(f"communities/{alice.community.slug}/bookings", body)
+    assert again.status_code == 409
+    assert again.json()["code"] == "no_vehicle_free"
+    neither = Api(alice.member).post(
+        f"communities/{alice.community.slug}/bookings", {"purpose": "x", **window()}
+    )
+    assert neither.status_code == 400
+
+
+def test_extend_start_and_end_through_the_api(alice: Tenant) -> None:
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    booking = post_booking(
+        alice, start=now.isoformat(), end=(now + dt.timedelta(hours=1)).isoformat()
+    ).json()
+    extended = Api(alice.member).patch(
+        f"bookings/{booking['id']}", {"end": (now + dt.timedelta(hours=2)).isoformat()}
+    )
+    assert extended.status_code == 200, extended.content
+    assert Api(alice.member).post(f"bookings/{booking['id']}/start").json()["state"] == "started"
+    ended = Api(alice.member).post(f"bookings/{booking['id']}/end", {"km": 12}).json()
+    assert (ended["state"], ended["actual_km"]) == ("ended", 12)
+    assert Api(alice.member).patch(f"bookings/{booking['id']}", {"end": None}).status_code == 422

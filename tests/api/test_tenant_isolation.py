@@ -20,8 +20,10 @@ from django.test import Client
 
 from flotte.accounts.drivers import member_suspend
 from flotte.accounts.models import ApiToken, Suspension
+from flotte.accounts.parameters import param_set
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
+from flotte.booking.lifecycle import booking_start
 from flotte.booking.services import booking_create
 from flotte.pricing.services import tariff_create
 from tests import factories as f
@@ -138,6 +140,15 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/bookings"): Case("member", listing=True),
     ("GET", "/bookings/{booking_id}"): Case("member"),
     ("POST", "/bookings/{booking_id}/cancel"): Case("member"),
+    ("PATCH", "/bookings/{booking_id}"): Case(
+        "member", {"end": (SOON + dt.timedelta(hours=3)).isoformat()}
+    ),
+    ("POST", "/bookings/{booking_id}/start"): Case(
+        "member", params={"booking_id": "current_booking_id"}
+    ),
+    ("POST", "/bookings/{booking_id}/end"): Case(
+        "member", {"km": 12}, params={"booking_id": "started_booking_id"}
+    ),
     ("GET", "/stations"): Case("member", listing=True),
     ("GET", "/stations/{station_id}"): Case("member"),
     ("PATCH", "/stations/{station_id}"): Case("manager", {"capacity": 6}),
@@ -202,6 +213,30 @@ def world(alice: Tenant, bob: Tenant) -> World:
         end=SOON + dt.timedelta(hours=2),
         purpose="Alice tour",
     )
+    param_set(
+        actor=alice.manager, key="booking_max_concurrent", value=10, organisation=alice.organisation
+    )
+    now = dt.datetime.now(dt.UTC)
+    current, started = [
+        booking_create(
+            actor=alice.member,
+            member=alice.member,
+            community=alice.community,
+            vehicle=vehicle,
+            start=now,
+            end=now + dt.timedelta(hours=2),
+            purpose="now",
+        )
+        for vehicle in (
+            f.VehicleFactory(
+                organisation=alice.organisation,
+                home_station=alice.station,
+                communities=[alice.community],
+            )
+            for _ in range(2)
+        )
+    ]
+    booking_start(actor=alice.member, booking=started)
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
@@ -223,6 +258,8 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "second_manager_id": second_manager.pk,
         "tariff_id": tariff.pk,
         "booking_id": booking.pk,
+        "current_booking_id": current.pk,
+        "started_booking_id": started.pk,
     }
     markers = [
         alice.organisation.name,

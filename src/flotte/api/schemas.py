@@ -609,7 +609,12 @@ class OfferOut(Schema):
 
 
 class BookingIn(In):
-    vehicle_id: int
+    """Either ``vehicle_id``, or ``station_id`` (and ``category``) to let the
+    platform choose the vehicle."""
+
+    vehicle_id: int | None = None
+    station_id: int | None = None
+    category: str | None = None
     start: dt.datetime
     end: dt.datetime
     use: str = "business"
@@ -640,3 +645,17 @@ class BookingOut(Schema):
     cancellation_fee: Decimal | None
     created_at: dt.datetime
     cancelled_at: dt.datetime | None
+    started_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    actual_km: int | None
+    final_total: Decimal | None
+    late_penalty: Decimal | None
+
+
+class BookingEndIn(In):
+    km: int = Field(ge=0, le=100000)
+
+
+class BookingPatch(Patch):
+    end: dt.datetime | None = None
+    vehicle_id: int | None = None

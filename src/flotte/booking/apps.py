@@ -7,4 +7,4 @@ class BookingConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self) -> None:
-        from flotte.booking import params  # noqa: F401
+        from flotte.booking import params, tasks  # noqa: F401

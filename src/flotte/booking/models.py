@@ -58,6 +58,12 @@ class Booking(models.Model):
     cancellation_fee = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField()
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    actual_km = models.PositiveIntegerField(null=True, blank=True)
+    # The price from the actual times and km, penalties included.
+    final_total = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    late_penalty = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
     # iCalendar SEQUENCE: grows on every change the member should see.
     sequence = models.PositiveIntegerField(default=0)
 
@@ -74,9 +80,11 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="booking_ends_after_start"
             ),
+            # Blocked until the end plus the buffer, or until an early
+            # return plus the buffer: in any case after the start.
             models.CheckConstraint(
-                condition=models.Q(blocked_until__gte=models.F("end")),
-                name="booking_blocked_until_after_end",
+                condition=models.Q(blocked_until__gt=models.F("start")),
+                name="booking_blocked_after_start",
             ),
         ]
 

@@ -121,3 +121,72 @@ CANCEL_FEE = declare(
     fr="Frais d'annulation tardive.",
     en="Fee for a late cancellation.",
 )
+EARLY_START = declare(
+    "booking_early_start_min",
+    Kind.INT,
+    15,
+    levels=(ORG, COMMUNITY),
+    minimum=0,
+    maximum=120,
+    unit="minutes",
+    fr="Combien de minutes avant l'heure réservée on peut prendre le véhicule.",
+    en="How early before the booked time the trip may start.",
+)
+NO_SHOW_AFTER = declare(
+    "booking_no_show_after_min",
+    Kind.INT,
+    30,
+    levels=(ORG, COMMUNITY),
+    minimum=5,
+    maximum=24 * 60,
+    unit="minutes",
+    fr="Une réservation non commencée ce délai après son début est perdue (non-présentation) "
+    "et le véhicule libéré.",
+    en="A booking not started this long after its start becomes a no-show and frees the vehicle.",
+)
+LATE_GRACE = declare(
+    "late_return_grace_min",
+    Kind.INT,
+    10,
+    levels=(ORG, COMMUNITY, GROUP),
+    minimum=0,
+    maximum=120,
+    unit="minutes",
+    fr="Tolérance de retard avant pénalité.",
+    en="Grace period before a late return is charged.",
+)
+LATE_PENALTY = declare(
+    "late_return_penalty_per_half_hour",
+    Kind.DECIMAL,
+    "10.00",
+    levels=(ORG, COMMUNITY, GROUP),
+    minimum=0,
+    maximum=1000,
+    unit="EUR incl. VAT",
+    fr="Pénalité de retard par demi-heure entamée.",
+    en="Late-return penalty per started half hour.",
+)
+RANGE_MARGIN = declare(
+    "booking_range_margin_pct",
+    Kind.INT,
+    20,
+    levels=(ORG, COMMUNITY, VEHICLE),
+    minimum=0,
+    maximum=200,
+    unit="%",
+    fr="Marge de sécurité sur l'autonomie : un véhicule est proposé si son autonomie couvre "
+    "la distance déclarée augmentée de cette marge.",
+    en="Safety margin on range: a vehicle is offered when its range covers the declared "
+    "distance plus this margin.",
+)
+ASSIGNMENT = declare(
+    "booking_assignment_priority",
+    Kind.CHOICE,
+    "electric_first",
+    levels=(ORG, COMMUNITY),
+    choices=("electric_first", "carpool_first", "spread_use"),
+    fr="Choix du véhicule quand le membre réserve une station et une catégorie : électrique "
+    "d'abord (si l'autonomie couvre le trajet), covoiturage d'abord, ou répartir l'usage.",
+    en="How the vehicle is chosen when a member books a station and category: electric first "
+    "(when its range covers the trip), carpool-friendly first, or spread use evenly.",
+)

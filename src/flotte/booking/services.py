@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from flotte.accounts.drivers import booking_refusals
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import param_value
+from flotte.accounts.parameters import ParamContext, param_value
 from flotte.accounts.selectors import manages_community
 from flotte.booking import params
 from flotte.booking.models import Booking
@@ -61,6 +62,53 @@ def conflicting(
     )
 
 
+def covers(vehicle: Vehicle, community: Community, km: int) -> bool:
+    """The vehicle's range covers the declared trip plus the safety margin."""
+    if not km:
+        return True
+    margin = ParamContext(community.organisation, community, vehicle=vehicle).value(
+        params.RANGE_MARGIN.key
+    )
+    return vehicle.range_km * 100 >= km * (100 + margin)
+
+
+def _seconds_used(vehicle_ids: list[int]) -> dict[int, float]:
+    """Booked seconds of each vehicle over the last 30 days."""
+    since = clock.now() - dt.timedelta(days=30)
+    used: dict[int, float] = {}
+    for vehicle_id, start, end in Booking.objects.filter(
+        vehicle__in=vehicle_ids,
+        start__gte=since,
+        state__in=[*Booking.BLOCKING, Booking.State.ENDED, Booking.State.CLOSED],
+    ).values_list("vehicle_id", "start", "end"):
+        used[vehicle_id] = used.get(vehicle_id, 0.0) + (end - start).total_seconds()
+    return used
+
+
+def assign(offers: list[Offer], community: Community) -> list[Offer]:
+    """Free vehicles in the order the platform picks them, by the
+    community's priority rule."""
+    rule = ParamContext(community.organisation, community).value(params.ASSIGNMENT.key)
+    if rule == "electric_first":
+        # Every offer covers the trip (search filters on range): electric
+        # first, then the longest range.
+        def key(offer: Offer) -> tuple[Any, ...]:
+            return (offer.vehicle.energy != Vehicle.Energy.ELECTRIC, -offer.vehicle.range_km)
+
+    elif rule == "carpool_first":
+
+        def key(offer: Offer) -> tuple[Any, ...]:
+            return (not offer.vehicle.carpool_friendly, offer.vehicle.pk)
+
+    else:
+        used = _seconds_used([o.vehicle.pk for o in offers])
+
+        def key(offer: Offer) -> tuple[Any, ...]:
+            return (used.get(offer.vehicle.pk, 0.0), offer.vehicle.pk)
+
+    return sorted(offers, key=key)
+
+
 @dataclass(frozen=True)
 class Offer:
     vehicle: Vehicle
@@ -94,10 +142,7 @@ def availability(
         vehicles = vehicles.filter(energy=energy)
     if seats:
         vehicles = vehicles.filter(seats__gte=seats)
-    if declared_km:
-        vehicles = vehicles.filter(range_km__gte=declared_km)
-    # The longest buffer any candidate could need bounds what to look at.
-    candidates = list(vehicles)
+    candidates = [v for v in vehicles if covers(v, community, declared_km)]
     busy_rows = conflicting(
         [v.pk for v in candidates],
         start,
@@ -267,3 +312,47 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     booking.save()
     audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
     return booking
+
+
+def booking_create_assigned(
+    *,
+    actor: User,
+    member: User,
+    community: Community,
+    station_id: int,
+    category: str | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    declared_km: int = 0,
+    use: str = Booking.Use.BUSINESS,
+    **details: str,
+) -> Booking:
+    """Book "a car at this station": the platform picks the vehicle by the
+    community's priority rule. When the first choice is taken meanwhile, the
+    next one is tried."""
+    offers = availability(
+        member=member,
+        community=community,
+        start=start,
+        end=end,
+        station_ids=[station_id],
+        category=category,
+        declared_km=declared_km,
+        business_use=use == Booking.Use.BUSINESS,
+    )
+    for offer in assign(offers, community):
+        try:
+            return booking_create(
+                actor=actor,
+                member=member,
+                community=community,
+                vehicle=offer.vehicle,
+                start=start,
+                end=end,
+                use=use,
+                declared_km=declared_km,
+                **details,
+            )
+        except Conflict:
+            continue
+    raise Conflict("no vehicle of this station and category is free then", code="no_vehicle_free")

@@ -24,6 +24,7 @@ from decimal import Decimal
 from flotte.core.money import to_cents
 
 ZERO = Decimal("0")
+STANDARD_VAT_RATE = Decimal("20.0")  # France
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
 
@@ -53,7 +54,7 @@ class TariffRules:
 
     hourly_rate: Decimal
     km_rate: Decimal = ZERO
-    vat_rate: Decimal = Decimal("20.0")
+    vat_rate: Decimal = STANDARD_VAT_RATE
     first_block_minutes: int = 60  # billed in full, even when shorter
     step_minutes: int = 15  # then billed by started step
     night_rate: Decimal | None = None  # hourly, between night_start and night_end

@@ -12,9 +12,23 @@ from flotte.accounts.models import User
 from flotte.accounts.selectors import managed_community_ids
 from flotte.api.common import actor, get_or_404
 from flotte.api.routers.communities import visible_community
-from flotte.api.schemas import BookingIn, BookingOut, ErrorOut, OfferOut
+from flotte.api.schemas import (
+    BookingEndIn,
+    BookingIn,
+    BookingOut,
+    BookingPatch,
+    ErrorOut,
+    OfferOut,
+)
+from flotte.booking.lifecycle import booking_change, booking_end, booking_start
 from flotte.booking.models import Booking
-from flotte.booking.services import availability, booking_cancel, booking_create
+from flotte.booking.services import (
+    availability,
+    booking_cancel,
+    booking_create,
+    booking_create_assigned,
+)
+from flotte.core.errors import ValidationFailed
 from flotte.fleet.models import Vehicle
 
 router = Router(tags=["bookings"])
@@ -75,26 +89,40 @@ def search(request: HttpRequest, slug: str, query: Query[SearchQuery]) -> list[d
     },
 )
 def booking_post(request: HttpRequest, slug: str, payload: BookingIn) -> Status[Booking]:
-    """Book a vehicle; managers may book for a member (``member_id``). An
-    overlap with another booking is a 409."""
+    """Book a vehicle, or a station and category and let the platform choose
+    (``station_id``, ``category``); managers may book for a member
+    (``member_id``). An overlap with another booking is a 409."""
     community = visible_community(request, slug)
     member = actor(request)
     if payload.member_id is not None and payload.member_id != member.pk:
         member = get_or_404(
             User.objects.filter(memberships__community=community), "member", pk=payload.member_id
         )
+    fields = payload.dict(exclude={"vehicle_id", "member_id", "station_id", "category"})
+    if payload.vehicle_id is None:
+        if payload.station_id is None:
+            raise ValidationFailed(
+                "give a vehicle_id, or a station_id to let the platform choose",
+                fields={"vehicle_id": "or station_id"},
+            )
+        booking = booking_create_assigned(
+            actor=actor(request),
+            member=member,
+            community=community,
+            station_id=payload.station_id,
+            category=payload.category,
+            **fields,
+        )
+        return Status(201, booking)
     vehicle = get_or_404(
         Vehicle.objects.filter(organisation=community.organisation),
         "vehicle",
         pk=payload.vehicle_id,
     )
-    fields = payload.dict(exclude={"vehicle_id", "member_id"})
-    return Status(
-        201,
-        booking_create(
-            actor=actor(request), member=member, community=community, vehicle=vehicle, **fields
-        ),
+    booking = booking_create(
+        actor=actor(request), member=member, community=community, vehicle=vehicle, **fields
     )
+    return Status(201, booking)
 
 
 def _visible_bookings(request: HttpRequest) -> QuerySet[Booking]:
@@ -125,3 +153,47 @@ def booking_cancel_post(request: HttpRequest, booking_id: int) -> Booking:
     """Cancel; after the deadline before the original start, the fee applies."""
     booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
     return booking_cancel(actor=actor(request), booking=booking)
+
+
+@router.patch(
+    "/bookings/{booking_id}",
+    response={
+        200: BookingOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
+)
+def booking_patch(request: HttpRequest, booking_id: int, payload: BookingPatch) -> Booking:
+    """Extend or shorten (``end``), or change vehicle (``vehicle_id``)."""
+    booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
+    vehicle = None
+    if payload.vehicle_id is not None:
+        vehicle = get_or_404(
+            Vehicle.objects.filter(organisation=booking.organisation_id),
+            "vehicle",
+            pk=payload.vehicle_id,
+        )
+    return booking_change(actor=actor(request), booking=booking, end=payload.end, vehicle=vehicle)
+
+
+@router.post(
+    "/bookings/{booking_id}/start",
+    response={200: BookingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def booking_start_post(request: HttpRequest, booking_id: int) -> Booking:
+    """Start the trip by hand (the box will do it on unlock)."""
+    booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
+    return booking_start(actor=actor(request), booking=booking)
+
+
+@router.post(
+    "/bookings/{booking_id}/end",
+    response={200: BookingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def booking_end_post(request: HttpRequest, booking_id: int, payload: BookingEndIn) -> Booking:
+    """End the trip with the km driven: the final price and any late penalty."""
+    booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
+    return booking_end(actor=actor(request), booking=booking, km=payload.km)
