@@ -138,6 +138,13 @@ ROUTES: dict[tuple[str, str], Any] = {
         "member", {"vehicle_id": "{vehicle_id}", "purpose": "réunion", **WINDOW}
     ),
     ("GET", "/bookings"): Case("member", listing=True),
+    ("GET", "/me/calendar"): SELF,
+    ("POST", "/me/calendar/reset"): SELF,
+    ("GET", "/organisations/{org_id}/planning"): Case(
+        "manager",
+        query=f"start={WINDOW['start'].replace('+', '%2B')}"
+        f"&end={(SOON + dt.timedelta(days=5)).isoformat().replace('+', '%2B')}",
+    ),
     ("GET", "/bookings/{booking_id}"): Case("member"),
     ("POST", "/bookings/{booking_id}/cancel"): Case("member"),
     ("PATCH", "/bookings/{booking_id}"): Case(

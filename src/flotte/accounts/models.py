@@ -54,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text=_("Platform staff: sees and manages every organisation.")
     )
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Secret of the member's calendar feed URL (empty until asked for).
+    calendar_token = models.CharField(max_length=64, blank=True, db_index=True)
 
     objects = UserManager()
 

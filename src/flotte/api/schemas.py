@@ -659,3 +659,13 @@ class BookingEndIn(In):
 class BookingPatch(Patch):
     end: dt.datetime | None = None
     vehicle_id: int | None = None
+
+
+class CalendarOut(Schema):
+    url: str
+
+
+class PlanningQuery(Schema):
+    start: dt.datetime
+    end: dt.datetime
+    station: int | None = None

@@ -356,3 +356,37 @@ def booking_create_assigned(
         except Conflict:
             continue
     raise Conflict("no vehicle of this station and category is free then", code="no_vehicle_free")
+
+
+def calendar_token_of(user: User, *, reset: bool = False) -> str:
+    """The secret in the member's calendar URL; a reset makes the old URL
+    stop working (for a link shared by mistake)."""
+    import secrets
+
+    if reset or not user.calendar_token:
+        user.calendar_token = secrets.token_urlsafe(32)
+        user.save(update_fields=["calendar_token"])
+        audit(
+            "user.calendar_token_reset" if reset else "user.calendar_token_created",
+            user,
+            actor=user,
+        )
+    return user.calendar_token
+
+
+def calendar_bookings(token: str) -> tuple[User, list[Booking]] | None:
+    """The member and their bookings behind a calendar URL, or None."""
+    from flotte.core.tenancy import cross_tenant
+
+    if len(token) < 32:
+        return None
+    user = User.objects.filter(calendar_token=token, is_active=True).first()
+    if user is None:
+        return None
+    with cross_tenant("a member's own calendar, across their organisations"):
+        bookings = list(
+            Booking.objects.filter(member=user, start__gte=clock.now() - dt.timedelta(days=90))
+            .select_related("vehicle__home_station", "community")
+            .order_by("start")
+        )
+    return user, bookings

@@ -18,6 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar"),
     path("c/<slug:slug>/", views.community, name="community"),
     path("c/<slug:slug>/signup/", views.signup, name="signup"),
     path("c/<slug:slug>/verify/<str:token>/", views.verify, name="verify"),

@@ -197,3 +197,23 @@ def profile(request: HttpRequest) -> HttpResponse:
         "web/profile.html",
         {"form": form, "approvals": approvals, "missing": current.missing_fields()},
     )
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A member's bookings as iCalendar, at a secret URL (no login: calendar
+    apps cannot log in)."""
+    from flotte.booking.ical import calendar
+    from flotte.booking.services import calendar_bookings
+
+    found = calendar_bookings(token)
+    if found is None:
+        raise Http404
+    user, bookings = found
+    body = calendar(
+        bookings,
+        host=request.get_host().split(":")[0],
+        name=_("Shared cars of %(name)s") % {"name": user.full_name or user.email},
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -3,22 +3,26 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import User
 from flotte.accounts.selectors import managed_community_ids
-from flotte.api.common import actor, get_or_404
+from flotte.api.common import actor, get_or_404, organisation
 from flotte.api.routers.communities import visible_community
 from flotte.api.schemas import (
     BookingEndIn,
     BookingIn,
     BookingOut,
     BookingPatch,
+    CalendarOut,
     ErrorOut,
     OfferOut,
+    PlanningQuery,
 )
 from flotte.booking.lifecycle import booking_change, booking_end, booking_start
 from flotte.booking.models import Booking
@@ -27,8 +31,9 @@ from flotte.booking.services import (
     booking_cancel,
     booking_create,
     booking_create_assigned,
+    calendar_token_of,
 )
-from flotte.core.errors import ValidationFailed
+from flotte.core.errors import PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
 
 router = Router(tags=["bookings"])
@@ -197,3 +202,46 @@ def booking_end_post(request: HttpRequest, booking_id: int, payload: BookingEndI
     """End the trip with the km driven: the final price and any late penalty."""
     booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
     return booking_end(actor=actor(request), booking=booking, km=payload.km)
+
+
+def _calendar_url(token: str) -> dict[str, str]:
+    return {"url": settings.PUBLIC_URL + reverse("web:calendar", kwargs={"token": token})}
+
+
+@router.get("/me/calendar", response=CalendarOut)
+def calendar_url(request: HttpRequest) -> dict[str, str]:
+    """The secret address of your bookings' calendar (iCalendar), to add to
+    your calendar app."""
+    return _calendar_url(calendar_token_of(actor(request)))
+
+
+@router.post("/me/calendar/reset", response=CalendarOut)
+def calendar_reset(request: HttpRequest) -> dict[str, str]:
+    """A new calendar address; the old one stops working."""
+    return _calendar_url(calendar_token_of(actor(request), reset=True))
+
+
+@router.get(
+    "/organisations/{org_id}/planning",
+    response={200: list[BookingOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def planning(request: HttpRequest, org_id: int, query: Query[PlanningQuery]) -> QuerySet[Booking]:
+    """The bookings of the communities you manage that overlap a period,
+    cancelled ones left out, by vehicle and time."""
+    org = organisation(org_id)
+    managed = managed_community_ids(actor(request), org.pk)
+    if not managed:
+        raise PermissionDenied("only managers see the planning")
+    if query.end <= query.start or query.end - query.start > dt.timedelta(days=62):
+        raise ValidationFailed(
+            "a planning covers up to 62 days, ending after it starts",
+            fields={"end": "out of range"},
+        )
+    bookings = Booking.objects.filter(
+        community_id__in=managed,
+        start__lt=query.end,
+        end__gt=query.start,
+    ).exclude(state=Booking.State.CANCELLED)
+    if query.station is not None:
+        bookings = bookings.filter(vehicle__home_station_id=query.station)
+    return bookings.order_by("vehicle_id", "start")
