@@ -24,6 +24,7 @@ from flotte.accounts.parameters import param_set
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
 from flotte.booking.lifecycle import booking_start
+from flotte.booking.models import ManagerAlert
 from flotte.booking.services import booking_create
 from flotte.pricing.services import tariff_create
 from tests import factories as f
@@ -139,6 +140,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ),
     ("GET", "/bookings"): Case("member", listing=True),
     ("GET", "/me/calendar"): SELF,
+    ("POST", "/vehicles/{vehicle_id}/transfer-bookings"): Case("manager", {}),
+    ("GET", "/organisations/{org_id}/alerts"): Case("manager"),
+    ("POST", "/organisations/{org_id}/alerts/{alert_id}/resolve"): Case("manager"),
     ("POST", "/me/calendar/reset"): SELF,
     ("GET", "/organisations/{org_id}/planning"): Case(
         "manager",
@@ -244,6 +248,13 @@ def world(alice: Tenant, bob: Tenant) -> World:
         )
     ]
     booking_start(actor=alice.member, booking=started)
+    alert = ManagerAlert.objects.create(
+        organisation=alice.organisation,
+        kind="late_return",
+        booking=started,
+        message="Alice car late",
+        created_at=now,
+    )
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
@@ -267,6 +278,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "booking_id": booking.pk,
         "current_booking_id": current.pk,
         "started_booking_id": started.pk,
+        "alert_id": alert.pk,
     }
     markers = [
         alice.organisation.name,
@@ -283,6 +295,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "second-manager-alice@example.org",
         "Tarif d",
         "Alice tour",
+        "Alice car late",
     ]
     return World(alice, bob, params, markers)
 

@@ -669,3 +669,26 @@ class PlanningQuery(Schema):
     start: dt.datetime
     end: dt.datetime
     station: int | None = None
+
+
+class TransferOut(Schema):
+    id: int
+    booking_id: int
+    from_vehicle_id: int
+    to_vehicle_id: int | None
+    reason: str
+    created_at: dt.datetime
+
+
+class BulkTransferIn(In):
+    reason: str = "out_of_service"
+
+
+class AlertOut(Schema):
+    id: int
+    kind: str
+    booking_id: int
+    message: str
+    alternatives: list[dict[str, Any]]
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None

@@ -94,3 +94,76 @@ class Booking(models.Model):
     @property
     def blocking(self) -> bool:
         return self.state in self.BLOCKING
+
+
+class Transfer(models.Model):
+    """A booking moved to another vehicle, or the attempt when none was free."""
+
+    class Reason(models.TextChoices):
+        LATE_RETURN = "late_return", _("the previous driver is late")
+        LOW_ENERGY = "low_energy", _("the vehicle will not be charged or fuelled enough")
+        OUT_OF_SERVICE = "out_of_service", _("the vehicle is out of service")
+        MANUAL = "manual", _("moved by a manager")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="transfers"
+    )
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="transfers")
+    from_vehicle = models.ForeignKey("fleet.Vehicle", on_delete=models.PROTECT, related_name="+")
+    to_vehicle = models.ForeignKey(
+        "fleet.Vehicle", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    tenant_path = "organisation"
+    objects = TenantManager["Transfer"]()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"transfer of booking {self.booking_id} ({self.reason})"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.to_vehicle_id is not None
+
+
+class ManagerAlert(models.Model):
+    """Something a fleet manager must look at (a late return, a booking
+    that could not be transferred), with what the platform suggests."""
+
+    class Kind(models.TextChoices):
+        LATE_RETURN = "late_return", _("late return")
+        TRANSFER_FAILED = "transfer_failed", _("no vehicle to transfer a booking to")
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="alerts")
+    message = models.CharField(max_length=300)
+    # Free vehicles elsewhere that could serve, as suggestions.
+    alternatives = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "organisation"
+    objects = TenantManager["ManagerAlert"]()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="one_alert_per_booking_kind")
+        ]
+
+    def __str__(self) -> str:
+        return self.message

@@ -190,3 +190,27 @@ ASSIGNMENT = declare(
     en="How the vehicle is chosen when a member books a station and category: electric first "
     "(when its range covers the trip), carpool-friendly first, or spread use evenly.",
 )
+TRANSFER_LOOKAHEAD = declare(
+    "transfer_lookahead_min",
+    Kind.INT,
+    60,
+    levels=(ORG, COMMUNITY),
+    minimum=0,
+    maximum=24 * 60,
+    unit="minutes",
+    fr="Quand un véhicule est en retard, la réservation suivante qui commence dans ce délai est "
+    "transférée sur un véhicule équivalent libre.",
+    en="When a vehicle is late, the next booking starting within this time moves to an "
+    "equivalent free vehicle.",
+)
+LATE_EXTENSION = declare(
+    "late_return_extension_min",
+    Kind.INT,
+    30,
+    levels=(ORG, COMMUNITY),
+    minimum=0,
+    maximum=24 * 60,
+    unit="minutes",
+    fr="Un trajet en retard est prolongé d'autant quand le créneau suivant est libre (0 : jamais).",
+    en="A late trip is extended by this much when the next slot is free (0: never).",
+)

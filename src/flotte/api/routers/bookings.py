@@ -11,21 +11,24 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from flotte.accounts.models import User
-from flotte.accounts.selectors import managed_community_ids
+from flotte.accounts.selectors import managed_community_ids, require_manager_of_organisation
 from flotte.api.common import actor, get_or_404, organisation
 from flotte.api.routers.communities import visible_community
 from flotte.api.schemas import (
+    AlertOut,
     BookingEndIn,
     BookingIn,
     BookingOut,
     BookingPatch,
+    BulkTransferIn,
     CalendarOut,
     ErrorOut,
     OfferOut,
     PlanningQuery,
+    TransferOut,
 )
 from flotte.booking.lifecycle import booking_change, booking_end, booking_start
-from flotte.booking.models import Booking
+from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.booking.services import (
     availability,
     booking_cancel,
@@ -33,8 +36,11 @@ from flotte.booking.services import (
     booking_create_assigned,
     calendar_token_of,
 )
+from flotte.booking.transfers import alert_resolve as alert_resolve_service
+from flotte.booking.transfers import vehicle_bulk_transfer
 from flotte.core.errors import PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
+from flotte.fleet.selectors import vehicles_visible_to
 
 router = Router(tags=["bookings"])
 
@@ -245,3 +251,43 @@ def planning(request: HttpRequest, org_id: int, query: Query[PlanningQuery]) -> 
     if query.station is not None:
         bookings = bookings.filter(vehicle__home_station_id=query.station)
     return bookings.order_by("vehicle_id", "start")
+
+
+@router.post(
+    "/vehicles/{vehicle_id}/transfer-bookings",
+    response={200: list[TransferOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def bulk_transfer(request: HttpRequest, vehicle_id: int, payload: BulkTransferIn) -> list[Any]:
+    """Move every upcoming booking of this vehicle to equivalent free
+    vehicles (when it goes out of service); the ones that cannot move raise
+    alerts."""
+    if payload.reason not in Transfer.Reason.values:
+        raise ValidationFailed(f"unknown reason {payload.reason!r}", fields={"reason": "unknown"})
+    vehicle = get_or_404(vehicles_visible_to(actor(request)), "vehicle", pk=vehicle_id)
+    return vehicle_bulk_transfer(actor=actor(request), vehicle=vehicle, reason=payload.reason)
+
+
+@router.get(
+    "/organisations/{org_id}/alerts",
+    response={200: list[AlertOut], 403: ErrorOut, 404: ErrorOut},
+)
+@paginate(PageNumberPagination)
+def alert_list(request: HttpRequest, org_id: int, open_only: bool = True) -> QuerySet[Any]:
+    """What the managers must look at: late returns, bookings that found no
+    vehicle to move to."""
+    org = organisation(org_id)
+    require_manager_of_organisation(actor(request), org)
+    alerts = ManagerAlert.objects.filter(organisation=org)
+    return alerts.filter(resolved_at=None) if open_only else alerts
+
+
+@router.post(
+    "/organisations/{org_id}/alerts/{alert_id}/resolve",
+    response={200: AlertOut, 403: ErrorOut, 404: ErrorOut},
+)
+def alert_resolve(request: HttpRequest, org_id: int, alert_id: int) -> Any:
+    org = organisation(org_id)
+    return alert_resolve_service(
+        actor=actor(request),
+        alert=get_or_404(ManagerAlert.objects.filter(organisation=org), "alert", pk=alert_id),
+    )
