@@ -49,5 +49,8 @@ def test_demo_data_matches_the_brief_and_loads_once(db: Any, capsys: Any) -> Non
     )
     assert members.distinct().count() == 30
     assert User.objects.get(email=OPERATOR).check_password(PASSWORD)
+    from flotte.pricing.models import Tariff
+
+    assert Tariff.objects.filter(organisation=org).count() == 2
     main(["seed-demo"])
     assert Vehicle.objects.count() == 10

@@ -270,7 +270,50 @@ def _load(rng: random.Random) -> Organisation:
             licence_expires_on=profile.licence_expires_on,
         )
         Badge.objects.create(organisation=org, uid=f"04A1B2{index:04X}", user=user, issued_at=now)
+    _tariffs(org, agents, public, inhabitants_group, now)
     return org
+
+
+def _tariffs(
+    org: Organisation,
+    agents: Community,
+    public: Community,
+    inhabitants: UserGroup,
+    now: dt.datetime,
+) -> None:
+    """Agents drive for work, free of charge; inhabitants pay by the hour
+    and km, with a night rate, a day cap and an evening package."""
+    from flotte.pricing.models import Tariff
+
+    start = dt.date(now.year, 1, 1)
+    Tariff.objects.create(
+        organisation=org,
+        community=agents,
+        name="Agents",
+        valid_from=start,
+        hourly_rate=Decimal("3.00"),
+        km_rate=Decimal("0.15"),
+        free_business_use=True,
+        created_at=now,
+    )
+    Tariff.objects.create(
+        organisation=org,
+        community=public,
+        group=inhabitants,
+        name="Habitants",
+        valid_from=start,
+        hourly_rate=Decimal("4.00"),
+        km_rate=Decimal("0.25"),
+        night_rate=Decimal("1.00"),
+        day_cap=Decimal("35.00"),
+        week_cap=Decimal("150.00"),
+        included_km_per_day=20,
+        minimum_charge=Decimal("2.00"),
+        flat_rates=[
+            {"label": "Soirée (18h-23h)", "max_minutes": 300, "price": "12.00", "included_km": 40}
+        ],
+        created_at=now,
+    )
 
 
 def print_logins() -> None:
