@@ -81,8 +81,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from flotte.benchmarks import print_results, run_api_benchmark
 
-    if args.what != "api":
-        raise SystemExit(f"unknown benchmark {args.what!r}")
+    if args.what == "booking":
+        from flotte.benchmarks_booking import run_booking_benchmark
+
+        figures = run_booking_benchmark(
+            bookings_per_vehicle=args.bookings_per_vehicle,
+            searches=args.searches,
+            seconds=args.seconds,
+        )
+        json.dump(figures, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
     results = run_api_benchmark(args.requests)
     if args.json:
         json.dump(results, sys.stdout, indent=2)
@@ -117,9 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--address", default="127.0.0.1:8000")
         command.set_defaults(func=func)
     bench = sub.add_parser("bench", help="run a benchmark and print its figures")
-    bench.add_argument("what", choices=["api"])
+    bench.add_argument("what", choices=["api", "booking"])
     bench.add_argument("--requests", type=int, default=200, help="requests per case")
-    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--json", action="store_true", help="api: JSON (booking always is)")
+    bench.add_argument(
+        "--bookings-per-vehicle",
+        type=int,
+        default=680,
+        help="booking: history per vehicle (147 vehicles x 680 = 100k)",
+    )
+    bench.add_argument("--searches", type=int, default=500, help="booking: searches timed")
+    bench.add_argument("--seconds", type=float, default=15, help="booking: length of the race")
     bench.set_defaults(func=cmd_bench)
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)

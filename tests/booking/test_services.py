@@ -281,3 +281,33 @@ def test_membership_group_restriction_applies_to_booking(alice: Tenant) -> None:
         book(alice)
     Membership.objects.filter(user=alice.member).update(group=other_group)
     assert book(alice).vehicle == alice.vehicle
+
+
+def test_search_honours_a_buffer_set_on_one_vehicle(alice: Tenant) -> None:
+    petrol = thermal(alice)
+    set_param(alice, params.BUFFER.key, 120, vehicle=alice.vehicle)
+    set_param(alice, params.MAX_CONCURRENT.key, 5)
+    book(alice, 2, 4)
+    book(alice, 2, 4, vehicle=petrol)
+    offers = availability(
+        member=alice.member, community=alice.community, start=hours(5), end=hours(6)
+    )
+    # The electric car is blocked until 4 + 2 h + 30 min charging; the
+    # petrol one only for the organisation's 15 minutes.
+    assert [o.vehicle.pk for o in offers] == [petrol.pk]
+
+
+def test_search_reads_parameters_once_for_the_whole_fleet(
+    alice: Tenant, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(30):
+        thermal(alice)
+    with django_assert_max_num_queries(20):
+        offers = availability(
+            member=alice.member,
+            community=alice.community,
+            start=hours(5),
+            end=hours(6),
+            declared_km=50,
+        )
+    assert len(offers) == 31

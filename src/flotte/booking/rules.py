@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import ParamContext
+from flotte.accounts.parameters import ParamContext, param_value_per_vehicle
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.core import clock
@@ -27,6 +27,24 @@ def blocked_until(vehicle: Vehicle, community: Community, end: dt.datetime) -> d
     if vehicle.energy == Vehicle.Energy.ELECTRIC:
         minutes += context.value(params.EV_CHARGING_BUFFER.key)
     return end + dt.timedelta(minutes=minutes)
+
+
+def blocked_until_per_vehicle(
+    vehicles: list[Vehicle], community: Community, end: dt.datetime
+) -> dict[int, dt.datetime]:
+    """``blocked_until`` for many vehicles, reading each buffer once."""
+    context = ParamContext(community.organisation, community)
+    buffers = param_value_per_vehicle(params.BUFFER.key, context=context, vehicles=vehicles)
+    charging = param_value_per_vehicle(
+        params.EV_CHARGING_BUFFER.key, context=context, vehicles=vehicles
+    )
+    return {
+        v.pk: end
+        + dt.timedelta(
+            minutes=buffers[v.pk] + (charging[v.pk] if v.energy == Vehicle.Energy.ELECTRIC else 0)
+        )
+        for v in vehicles
+    }
 
 
 def check_times(

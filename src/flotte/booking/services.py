@@ -11,12 +11,13 @@ from django.db.models import Q, QuerySet
 
 from flotte.accounts.drivers import booking_refusals
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import ParamContext, param_value
+from flotte.accounts.parameters import ParamContext, param_value, param_value_per_vehicle
 from flotte.accounts.selectors import manages_community
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.booking.rules import (
     blocked_until,
+    blocked_until_per_vehicle,
     cancellation_fee,
     check_member_limits,
     check_times,
@@ -142,12 +143,18 @@ def availability(
         vehicles = vehicles.filter(energy=energy)
     if seats:
         vehicles = vehicles.filter(seats__gte=seats)
-    candidates = [v for v in vehicles if covers(v, community, declared_km)]
-    busy_rows = conflicting(
-        [v.pk for v in candidates],
-        start,
-        max((blocked_until(v, community, end) for v in candidates), default=end),
-    )
+    candidates = list(vehicles)
+    if declared_km:
+        margins = param_value_per_vehicle(
+            params.RANGE_MARGIN.key,
+            context=ParamContext(community.organisation, community),
+            vehicles=candidates,
+        )
+        candidates = [
+            v for v in candidates if v.range_km * 100 >= declared_km * (100 + margins[v.pk])
+        ]
+    until = blocked_until_per_vehicle(candidates, community, end)
+    busy_rows = conflicting([v.pk for v in candidates], start, max(until.values(), default=end))
     busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for row in busy_rows.values_list("vehicle_id", "start", "blocked_until"):
         busy.setdefault(row[0], []).append((row[1], row[2]))
@@ -164,8 +171,7 @@ def availability(
     except NotFound:
         tariff, q = None, None
     for vehicle in candidates:
-        until = blocked_until(vehicle, community, end)
-        if any(s < until and b > start for s, b in busy.get(vehicle.pk, [])):
+        if any(s < until[vehicle.pk] and b > start for s, b in busy.get(vehicle.pk, [])):
             continue
         offers.append(Offer(vehicle, q, tariff.pk if tariff else None))
     return offers
