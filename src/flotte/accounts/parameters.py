@@ -186,9 +186,23 @@ def param_value(
     vehicle: Vehicle | None = None,
 ) -> Any:
     """The value in force for this context: the most specific level wins."""
+    return param_values(
+        [key], organisation=organisation, community=community, group=group, vehicle=vehicle
+    )[key]
+
+
+def param_values(
+    keys: list[str],
+    *,
+    organisation: Organisation,
+    community: Community | None = None,
+    group: UserGroup | None = None,
+    vehicle: Vehicle | None = None,
+) -> dict[str, Any]:
+    """Several parameters of one context in one query."""
     from flotte.accounts.models import ParameterValue
 
-    parameter = get_parameter(key)
+    parameters = {key: get_parameter(key) for key in keys}
     targets = {
         Level.ORGANISATION: Q(level=Level.ORGANISATION),
         Level.COMMUNITY: Q(level=Level.COMMUNITY, community=community) if community else None,
@@ -196,20 +210,21 @@ def param_value(
         Level.VEHICLE: Q(level=Level.VEHICLE, vehicle=vehicle) if vehicle else None,
     }
     wanted = Q()
-    for level in parameter.levels:
-        condition = targets[level]
+    for condition in targets.values():
         if condition is not None:
             wanted |= condition
-    if not wanted:
-        return parameter.default
-    rows = {
-        row.level: row.value
-        for row in ParameterValue.objects.filter(organisation=organisation, key=key).filter(wanted)
-    }
-    for level in PRECEDENCE:
-        if level in rows:
-            return parameter.from_json(rows[level])
-    return parameter.default
+    found: dict[str, dict[str, Any]] = {key: {} for key in keys}
+    for row in ParameterValue.objects.filter(organisation=organisation, key__in=keys).filter(
+        wanted
+    ):
+        if row.level in parameters[row.key].levels:
+            found[row.key][row.level] = row.value
+    values = {}
+    for key, parameter in parameters.items():
+        rows = found[key]
+        level = next((lv for lv in PRECEDENCE if lv in rows), None)
+        values[key] = parameter.default if level is None else parameter.from_json(rows[level])
+    return values
 
 
 def _target(
@@ -360,8 +375,12 @@ class ParamContext:
     vehicle: Vehicle | None = None
 
     def value(self, key: str) -> Any:
-        return param_value(
-            key,
+        return self.values(key)[key]
+
+    def values(self, *keys: str) -> dict[str, Any]:
+        """Several parameters in one query."""
+        return param_values(
+            list(keys),
             organisation=self.organisation,
             community=self.community,
             group=self.group,

@@ -23,9 +23,10 @@ NOW_TOLERANCE = dt.timedelta(minutes=2)
 def blocked_until(vehicle: Vehicle, community: Community, end: dt.datetime) -> dt.datetime:
     """The end plus the buffer, and the charging buffer for an electric vehicle."""
     context = ParamContext(community.organisation, community, vehicle=vehicle)
-    minutes: int = context.value(params.BUFFER.key)
+    values = context.values(params.BUFFER.key, params.EV_CHARGING_BUFFER.key)
+    minutes: int = values[params.BUFFER.key]
     if vehicle.energy == Vehicle.Energy.ELECTRIC:
-        minutes += context.value(params.EV_CHARGING_BUFFER.key)
+        minutes += values[params.EV_CHARGING_BUFFER.key]
     return end + dt.timedelta(minutes=minutes)
 
 
@@ -62,7 +63,14 @@ def check_times(
             "a booking ends after it starts", code="bad_times", fields={"end": "before the start"}
         )
     now = clock.now()
-    lead = context.value(params.LEAD_TIME.key)
+    # One query for the four rules; duration rules may be set per vehicle.
+    rules = context.for_vehicle(vehicle).values(
+        params.LEAD_TIME.key,
+        params.HORIZON.key,
+        params.MIN_DURATION.key,
+        params.MAX_DURATION.key,
+    )
+    lead = rules[params.LEAD_TIME.key]
     if start < now + dt.timedelta(minutes=lead) - NOW_TOLERANCE:
         raise ValidationFailed(
             f"book at least {lead} minutes before departure"
@@ -71,23 +79,22 @@ def check_times(
             code="too_late_to_book",
             fields={"start": "too soon"},
         )
-    horizon = context.value(params.HORIZON.key)
+    horizon = rules[params.HORIZON.key]
     if start > now + dt.timedelta(days=horizon):
         raise ValidationFailed(
             f"bookings open {horizon} days ahead",
             code="beyond_horizon",
             fields={"start": "too far ahead"},
         )
-    vehicle_context = context.for_vehicle(vehicle)
     minutes = (end - start).total_seconds() / 60
-    shortest = vehicle_context.value(params.MIN_DURATION.key)
+    shortest = rules[params.MIN_DURATION.key]
     if minutes < shortest:
         raise ValidationFailed(
             f"a booking lasts at least {shortest} minutes",
             code="too_short",
             fields={"end": "too short"},
         )
-    longest = vehicle_context.value(params.MAX_DURATION.key)
+    longest = rules[params.MAX_DURATION.key]
     if minutes > longest * 60:
         raise ValidationFailed(
             f"a booking lasts at most {longest} hours", code="too_long", fields={"end": "too long"}
@@ -107,10 +114,11 @@ def check_member_limits(
     mine = active_bookings(membership.user).filter(organisation=community.organisation)
     if excluding is not None:
         mine = mine.exclude(pk=excluding.pk)
-    most = context.value(params.MAX_CONCURRENT.key)
+    limits = context.values(params.MAX_CONCURRENT.key, params.MAX_HOURS_PER_MONTH.key)
+    most = limits[params.MAX_CONCURRENT.key]
     if mine.count() >= most:
         raise ValidationFailed(f"you may hold {most} bookings at a time", code="too_many_bookings")
-    monthly = context.value(params.MAX_HOURS_PER_MONTH.key)
+    monthly = limits[params.MAX_HOURS_PER_MONTH.key]
     if monthly:
         tz = zoneinfo.ZoneInfo(community.organisation.time_zone)
         local = start.astimezone(tz)
