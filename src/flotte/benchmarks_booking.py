@@ -188,12 +188,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _race(seeded: dict[str, Any], database_url: str, seconds: float) -> dict[str, Any]:
+def _race(
+    seeded: dict[str, Any], database_url: str, seconds: float, clients: int
+) -> dict[str, Any]:
     """32 clients, each with its own token, book random 1-hour slots of 3
     vehicles over the next 3 days, for `seconds`."""
     from flotte.accounts.tokens import api_token_create
 
-    tokens = [api_token_create(user=m, name="bench")[1] for m in seeded["members"][:CLIENTS]]
+    tokens = [api_token_create(user=m, name="bench")[1] for m in seeded["members"][:clients]]
     port = _free_port()
     workers = str(max(2, (os.cpu_count() or 2) * 2))
     env = {
@@ -304,7 +306,7 @@ def _overlaps() -> int:
 
 
 def run_booking_benchmark(
-    *, bookings_per_vehicle: int, searches: int, seconds: float
+    *, bookings_per_vehicle: int, searches: int, seconds: float, clients: int = CLIENTS
 ) -> dict[str, Any]:
     from django.db import connection
     from django.test.utils import setup_test_environment
@@ -336,7 +338,7 @@ def run_booking_benchmark(
             seed_seconds = time.monotonic() - began
             timings = _search_timings(seeded, searches, rng)
             connection.close()  # the server processes take over
-            race = _race(seeded, database_url, seconds)
+            race = _race(seeded, database_url, seconds, clients)
             overlaps = _overlaps()
         quantiles = statistics.quantiles(timings, n=100)
         return {
@@ -350,7 +352,7 @@ def run_booking_benchmark(
                 "p50_ms": round(statistics.median(timings), 2),
                 "p99_ms": round(quantiles[98], 2),
             },
-            "booking_race": race,
+            "booking_race": {"clients": clients, **race},
             "overlapping_bookings": overlaps,
         }
     finally:

@@ -88,6 +88,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             bookings_per_vehicle=args.bookings_per_vehicle,
             searches=args.searches,
             seconds=args.seconds,
+            clients=args.clients,
         )
         json.dump(figures, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--searches", type=int, default=500, help="booking: searches timed")
     bench.add_argument("--seconds", type=float, default=15, help="booking: length of the race")
+    bench.add_argument("--clients", type=int, default=32, help="booking: concurrent clients")
     bench.set_defaults(func=cmd_bench)
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
