@@ -23,7 +23,7 @@ from flotte.accounts.models import (
     Suspension,
     User,
 )
-from flotte.accounts.parameters import param_value
+from flotte.accounts.parameters import ParamContext, param_value
 from flotte.accounts.selectors import manages_member
 from flotte.core import clock
 from flotte.core.audit import audit
@@ -180,21 +180,14 @@ def driving_rule_refusals(
     refusals = []
     if profile.licence_expires_on is not None and profile.licence_expires_on < day:
         refusals.append(Refusal("licence_expired", "the driving licence has expired"))
-    min_age = param_value(
-        params.MIN_AGE.key,
-        organisation=community.organisation,
-        community=community,
-        group=membership.group,
+    rules = ParamContext(community.organisation, community, membership.group).values(
+        params.MIN_AGE.key, params.LICENCE_SENIORITY.key
     )
+    min_age = rules[params.MIN_AGE.key]
     age = profile.age_on(day)
     if age is None or age < min_age:
         refusals.append(Refusal("too_young", f"drivers must be at least {min_age} years old"))
-    seniority = param_value(
-        params.LICENCE_SENIORITY.key,
-        organisation=community.organisation,
-        community=community,
-        group=membership.group,
-    )
+    seniority = rules[params.LICENCE_SENIORITY.key]
     years = profile.licence_years_on(day)
     if years is None or years < seniority:
         refusals.append(
