@@ -19,7 +19,7 @@ from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
 from flotte.pricing.engine import STANDARD_VAT_RATE, late_return_penalty
-from flotte.pricing.services import quote_for
+from flotte.pricing.services import quote_if_priced
 
 
 def _context(booking: Booking) -> tuple[Membership | None, ParamContext]:
@@ -85,18 +85,15 @@ def booking_end(*, actor: User, booking: Booking, km: int) -> Booking:
     booking.state = Booking.State.ENDED
     booking.ended_at = now
     booking.actual_km = km
-    try:
-        _, final = quote_for(
-            community=booking.community,
-            group=membership.group if membership else None,
-            start=booking.start,
-            end=max(booking.end, now),
-            km=km,
-            business_use=booking.use == Booking.Use.BUSINESS,
-        )
-        total: Decimal | None = final.total
-    except NotFound:
-        total = None
+    _, final = quote_if_priced(
+        community=booking.community,
+        group=membership.group if membership else None,
+        start=booking.start,
+        end=max(booking.end, now),
+        km=km,
+        business_use=booking.use == Booking.Use.BUSINESS,
+    )
+    total = final.total if final else None
     late_minutes = int((now - booking.end).total_seconds() // 60)
     penalty = late_return_penalty(
         late_minutes,
@@ -162,18 +159,16 @@ def booking_change(
         raise Conflict("the vehicle is booked by someone else then", code="vehicle_taken")
     before = {"end": booking.end.isoformat(), "vehicle": booking.vehicle_id}
     booking.end, booking.vehicle, booking.blocked_until = new_end, new_vehicle, until
-    try:
-        _, q = quote_for(
-            community=booking.community,
-            group=membership.group,
-            start=booking.start,
-            end=new_end,
-            km=booking.declared_km,
-            business_use=booking.use == Booking.Use.BUSINESS,
-        )
+    _, q = quote_if_priced(
+        community=booking.community,
+        group=membership.group,
+        start=booking.start,
+        end=new_end,
+        km=booking.declared_km,
+        business_use=booking.use == Booking.Use.BUSINESS,
+    )
+    if q is not None:
         booking.quoted_total = q.total
-    except NotFound:
-        pass
     booking.sequence += 1
     try:
         with transaction.atomic():

@@ -27,7 +27,7 @@ from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
 from flotte.pricing.engine import Quote
-from flotte.pricing.services import quote_for
+from flotte.pricing.services import quote_if_priced
 
 
 def membership_of(member: User, community: Community) -> Membership:
@@ -159,17 +159,14 @@ def availability(
     for row in busy_rows.values_list("vehicle_id", "start", "blocked_until"):
         busy.setdefault(row[0], []).append((row[1], row[2]))
     offers = []
-    try:
-        tariff, q = quote_for(
-            community=community,
-            group=membership.group,
-            start=start,
-            end=end,
-            km=declared_km,
-            business_use=business_use,
-        )
-    except NotFound:
-        tariff, q = None, None
+    tariff, q = quote_if_priced(
+        community=community,
+        group=membership.group,
+        start=start,
+        end=end,
+        km=declared_km,
+        business_use=business_use,
+    )
     for vehicle in candidates:
         if any(s < until[vehicle.pk] and b > start for s, b in busy.get(vehicle.pk, [])):
             continue
@@ -208,17 +205,14 @@ def booking_create(
     _check_use(membership, use, purpose, cost_centre)
     check_member_limits(membership, start, end)
     until = blocked_until(vehicle, community, end)
-    try:
-        tariff, q = quote_for(
-            community=community,
-            group=membership.group,
-            start=start,
-            end=end,
-            km=declared_km,
-            business_use=use == Booking.Use.BUSINESS,
-        )
-    except NotFound:
-        tariff, q = None, None
+    tariff, q = quote_if_priced(
+        community=community,
+        group=membership.group,
+        start=start,
+        end=end,
+        km=declared_km,
+        business_use=use == Booking.Use.BUSINESS,
+    )
     # One booking at a time per vehicle: the row lock (PostgreSQL) makes
     # concurrent requests for the vehicle wait instead of deadlocking on the
     # exclusion constraint; SQLite's write lock does the same.

@@ -147,3 +147,22 @@ def quote_for(
         return tariff, quote(tariff.rules(), start, end, km, tz, business_use=business_use)
     except ValueError as error:
         raise ValidationFailed(str(error), code="bad_quote_request") from None
+
+
+def quote_if_priced(
+    *,
+    community: Community,
+    group: UserGroup | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    km: int,
+    business_use: bool = False,
+) -> tuple[Tariff | None, Quote | None]:
+    """Like ``quote_for``, for the places where a community without any
+    tariff (an internal fleet that bills nothing) is normal: (None, None)."""
+    try:
+        return quote_for(
+            community=community, group=group, start=start, end=end, km=km, business_use=business_use
+        )
+    except NotFound:
+        return None, None
