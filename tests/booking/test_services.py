@@ -311,3 +311,15 @@ def test_search_reads_parameters_once_for_the_whole_fleet(
             declared_km=50,
         )
     assert len(offers) == 31
+
+
+def test_a_group_may_be_limited_to_some_vehicle_categories(alice: Tenant) -> None:
+    group = alice.member.memberships.get().group
+    set_param(alice, params.ALLOWED_CATEGORIES.key, ["utility"], group=group)
+    with pytest.raises(NotFound):
+        book(alice)
+    van = thermal(alice)
+    Vehicle.objects.filter(pk=van.pk).update(category="utility")
+    assert book(alice, vehicle=van).vehicle == van
+    with pytest.raises(ValidationFailed, match="may only hold"):
+        set_param(alice, params.ALLOWED_CATEGORIES.key, ["spaceship"])

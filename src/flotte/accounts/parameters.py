@@ -71,6 +71,10 @@ class Parameter:
                 raise self._bad(raw, f"must be at most {self.maximum}")
         if self.kind is Kind.CHOICE and value not in self.choices:
             raise self._bad(raw, f"must be one of {', '.join(self.choices)}")
+        if self.kind is Kind.TEXT_LIST and self.choices:
+            unknown = [item for item in value if item not in self.choices]
+            if unknown:
+                raise self._bad(raw, f"may only hold {', '.join(self.choices)}")
         return value
 
     def _coerce(self, raw: Any) -> Any:

@@ -1,6 +1,7 @@
 """Parameters of the booking rules."""
 
 from flotte.accounts.parameters import Kind, Level, declare
+from flotte.fleet.models import Vehicle
 
 ORG, COMMUNITY, GROUP, VEHICLE = Level.ORGANISATION, Level.COMMUNITY, Level.GROUP, Level.VEHICLE
 
@@ -213,4 +214,13 @@ LATE_EXTENSION = declare(
     unit="minutes",
     fr="Un trajet en retard est prolongé d'autant quand le créneau suivant est libre (0 : jamais).",
     en="A late trip is extended by this much when the next slot is free (0: never).",
+)
+ALLOWED_CATEGORIES = declare(
+    "booking_allowed_categories",
+    Kind.TEXT_LIST,
+    [],
+    levels=(ORG, COMMUNITY, GROUP),
+    choices=tuple(Vehicle.Category.values),
+    fr="Catégories de véhicules que le groupe peut réserver (vide : toutes).",
+    en="Vehicle categories the group may book (empty: all).",
 )

@@ -42,13 +42,21 @@ def membership_of(member: User, community: Community) -> Membership:
 
 
 def bookable_vehicles(membership: Membership) -> QuerySet[Vehicle]:
-    """Vehicles shared with the community, open to the member's group, in service."""
+    """Vehicles shared with the community, open to the member's group and of
+    a category the group may book, in service."""
     open_to = Q(allowed_groups=None)
     if membership.group_id is not None:
         open_to |= Q(allowed_groups=membership.group_id)
-    return Vehicle.objects.filter(
+    vehicles = Vehicle.objects.filter(
         Q(communities=membership.community) & open_to, status=Vehicle.Status.AVAILABLE
-    ).distinct()
+    )
+    community = membership.community
+    categories = ParamContext(community.organisation, community, membership.group).value(
+        params.ALLOWED_CATEGORIES.key
+    )
+    if categories:
+        vehicles = vehicles.filter(category__in=categories)
+    return vehicles.distinct()
 
 
 def conflicting(
