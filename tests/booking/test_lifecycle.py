@@ -12,7 +12,6 @@ from flotte.booking.models import Booking
 from flotte.booking.services import (
     assign,
     availability,
-    booking_create,
     booking_create_assigned,
 )
 from flotte.core import clock
@@ -208,31 +207,10 @@ def test_assignment_follows_the_priority_rule(alice: Tenant) -> None:
 
 def test_booking_a_station_gets_the_next_vehicle_when_the_first_is_taken(alice: Tenant) -> None:
     petrol = thermal(alice)
-    first = booking_create_assigned(
-        actor=alice.member,
-        member=alice.member,
-        community=alice.community,
-        station_id=alice.station.pk,
-        category=None,
-        start=hours(2),
-        end=hours(4),
-        purpose="x",
-    )
-    assert first.vehicle == alice.vehicle
     set_param(alice, params.MAX_CONCURRENT.key, 5)
-    second = booking_create_assigned(
-        actor=alice.member,
-        member=alice.member,
-        community=alice.community,
-        station_id=alice.station.pk,
-        category=None,
-        start=hours(2),
-        end=hours(4),
-        purpose="x",
-    )
-    assert second.vehicle.pk == petrol.pk
-    with pytest.raises(Conflict) as error:
-        booking_create_assigned(
+
+    def by_station() -> Booking:
+        return booking_create_assigned(
             actor=alice.member,
             member=alice.member,
             community=alice.community,
@@ -242,6 +220,10 @@ def test_booking_a_station_gets_the_next_vehicle_when_the_first_is_taken(alice: 
             end=hours(4),
             purpose="x",
         )
+
+    assert by_station().vehicle == alice.vehicle
+    assert by_station().vehicle.pk == petrol.pk
+    with pytest.raises(Conflict) as error:
+        by_station()
     assert error.value.code == "no_vehicle_free"
     assert Booking.objects.count() == 2
-    assert booking_create  # the direct path stays available
