@@ -327,11 +327,17 @@ def booking_refusals(user: User, community: Community) -> list[Refusal]:
     """Why this person may not book in this community now (empty: they may)."""
     membership = (
         Membership.objects.filter(user=user, community=community)
-        .select_related("community__organisation", "group")
+        .select_related("community__organisation", "group", "user")
         .first()
     )
     if membership is None:
         return [Refusal("not_member", "you are not a member of this community")]
+    return membership_refusals(membership)
+
+
+def membership_refusals(membership: Membership) -> list[Refusal]:
+    """``booking_refusals`` for a membership already at hand."""
+    user, community = membership.user, membership.community
     refusals = []
     approval = DriverApproval.objects.filter(
         user=user, organisation_id=community.organisation_id

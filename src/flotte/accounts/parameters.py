@@ -395,29 +395,38 @@ class ParamContext:
         return ParamContext(self.organisation, self.community, self.group, vehicle)
 
 
-def param_value_per_vehicle(
-    key: str, *, context: ParamContext, vehicles: list[Vehicle]
-) -> dict[int, Any]:
-    """The value in force for each of many vehicles of one context, in one
-    query (a search over a whole fleet would otherwise ask once per vehicle)."""
+def param_values_per_vehicle(
+    keys: list[str], *, context: ParamContext, vehicles: list[Vehicle]
+) -> dict[str, dict[int, Any]]:
+    """The values in force for each of many vehicles of one context, for
+    several keys, in one query (a search over a whole fleet would otherwise
+    ask once per vehicle and key)."""
     from flotte.accounts.models import ParameterValue
 
-    parameter = get_parameter(key)
-    wanted = Q(level=Level.ORGANISATION)
+    parameters = {key: get_parameter(key) for key in keys}
+    wanted = Q(level=Level.ORGANISATION) | Q(
+        level=Level.VEHICLE, vehicle__in=[v.pk for v in vehicles]
+    )
     if context.community is not None:
         wanted |= Q(level=Level.COMMUNITY, community=context.community)
     if context.group is not None:
         wanted |= Q(level=Level.GROUP, group=context.group)
-    if Level.VEHICLE in parameter.levels:
-        wanted |= Q(level=Level.VEHICLE, vehicle__in=[v.pk for v in vehicles])
-    shared: dict[str, Any] = {}
-    own: dict[int, Any] = {}
-    for row in ParameterValue.objects.filter(organisation=context.organisation, key=key).filter(
-        wanted
-    ):
+    shared: dict[str, dict[str, Any]] = {key: {} for key in keys}
+    own: dict[str, dict[int, Any]] = {key: {} for key in keys}
+    rows = ParameterValue.objects.filter(organisation=context.organisation, key__in=keys)
+    for row in rows.filter(wanted):
+        parameter = parameters[row.key]
+        if row.level not in parameter.levels:
+            continue
         if row.level == Level.VEHICLE:
-            own[row.vehicle_id] = parameter.from_json(row.value)  # type: ignore[index]
-        elif row.level in parameter.levels:
-            shared[row.level] = parameter.from_json(row.value)
-    base = next((shared[level] for level in PRECEDENCE if level in shared), parameter.default)
-    return {vehicle.pk: own.get(vehicle.pk, base) for vehicle in vehicles}
+            own[row.key][row.vehicle_id] = parameter.from_json(row.value)  # type: ignore[index]
+        else:
+            shared[row.key][row.level] = parameter.from_json(row.value)
+    values: dict[str, dict[int, Any]] = {}
+    for key, parameter in parameters.items():
+        base = next(
+            (shared[key][level] for level in PRECEDENCE if level in shared[key]),
+            parameter.default,
+        )
+        values[key] = {vehicle.pk: own[key].get(vehicle.pk, base) for vehicle in vehicles}
+    return values

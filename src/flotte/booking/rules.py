@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import ParamContext, param_value_per_vehicle
+from flotte.accounts.parameters import ParamContext, param_values_per_vehicle
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.core import clock
@@ -22,23 +22,19 @@ NOW_TOLERANCE = dt.timedelta(minutes=2)
 
 def blocked_until(vehicle: Vehicle, community: Community, end: dt.datetime) -> dt.datetime:
     """The end plus the buffer, and the charging buffer for an electric vehicle."""
-    context = ParamContext(community.organisation, community, vehicle=vehicle)
-    values = context.values(params.BUFFER.key, params.EV_CHARGING_BUFFER.key)
-    minutes: int = values[params.BUFFER.key]
-    if vehicle.energy == Vehicle.Energy.ELECTRIC:
-        minutes += values[params.EV_CHARGING_BUFFER.key]
-    return end + dt.timedelta(minutes=minutes)
+    return blocked_until_per_vehicle([vehicle], community, end)[vehicle.pk]
 
 
 def blocked_until_per_vehicle(
     vehicles: list[Vehicle], community: Community, end: dt.datetime
 ) -> dict[int, dt.datetime]:
-    """``blocked_until`` for many vehicles, reading each buffer once."""
-    context = ParamContext(community.organisation, community)
-    buffers = param_value_per_vehicle(params.BUFFER.key, context=context, vehicles=vehicles)
-    charging = param_value_per_vehicle(
-        params.EV_CHARGING_BUFFER.key, context=context, vehicles=vehicles
+    """``blocked_until`` for many vehicles, reading the buffers in one query."""
+    values = param_values_per_vehicle(
+        [params.BUFFER.key, params.EV_CHARGING_BUFFER.key],
+        context=ParamContext(community.organisation, community),
+        vehicles=vehicles,
     )
+    buffers, charging = values[params.BUFFER.key], values[params.EV_CHARGING_BUFFER.key]
     return {
         v.pk: end
         + dt.timedelta(

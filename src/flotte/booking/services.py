@@ -9,9 +9,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from flotte.accounts.drivers import booking_refusals
+from flotte.accounts.drivers import membership_refusals
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import ParamContext, param_value, param_value_per_vehicle
+from flotte.accounts.parameters import ParamContext, param_value, param_values_per_vehicle
 from flotte.accounts.selectors import manages_community
 from flotte.booking import params
 from flotte.booking.models import Booking
@@ -71,14 +71,42 @@ def conflicting(
     )
 
 
-def covers(vehicle: Vehicle, community: Community, km: int) -> bool:
-    """The vehicle's range covers the declared trip plus the safety margin."""
+def covering(vehicles: list[Vehicle], community: Community, km: int) -> list[Vehicle]:
+    """The vehicles whose range covers the declared trip plus the safety
+    margin (read for all of them in one query)."""
     if not km:
-        return True
-    margin = ParamContext(community.organisation, community, vehicle=vehicle).value(
-        params.RANGE_MARGIN.key
-    )
-    return vehicle.range_km * 100 >= km * (100 + margin)
+        return vehicles
+    margins = param_values_per_vehicle(
+        [params.RANGE_MARGIN.key],
+        context=ParamContext(community.organisation, community),
+        vehicles=vehicles,
+    )[params.RANGE_MARGIN.key]
+    return [v for v in vehicles if v.range_km * 100 >= km * (100 + margins[v.pk])]
+
+
+def free_vehicles(
+    vehicles: list[Vehicle],
+    community: Community,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    ignoring: Booking | None = None,
+) -> list[Vehicle]:
+    """The vehicles with no blocking booking over [start, end + their buffer),
+    in two queries whatever their number; ``ignoring`` is a booking being
+    moved, which does not count against itself."""
+    until = blocked_until_per_vehicle(vehicles, community, end)
+    rows = conflicting([v.pk for v in vehicles], start, max(until.values(), default=end))
+    if ignoring is not None:
+        rows = rows.exclude(pk=ignoring.pk)
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for vehicle_id, busy_start, busy_until in rows.values_list(
+        "vehicle_id", "start", "blocked_until"
+    ):
+        busy.setdefault(vehicle_id, []).append((busy_start, busy_until))
+    return [
+        v for v in vehicles if not any(s < until[v.pk] and b > start for s, b in busy.get(v.pk, []))
+    ]
 
 
 def _seconds_used(vehicle_ids: list[int]) -> dict[int, float]:
@@ -151,22 +179,9 @@ def availability(
         vehicles = vehicles.filter(energy=energy)
     if seats:
         vehicles = vehicles.filter(seats__gte=seats)
-    candidates = list(vehicles)
-    if declared_km:
-        margins = param_value_per_vehicle(
-            params.RANGE_MARGIN.key,
-            context=ParamContext(community.organisation, community),
-            vehicles=candidates,
-        )
-        candidates = [
-            v for v in candidates if v.range_km * 100 >= declared_km * (100 + margins[v.pk])
-        ]
-    until = blocked_until_per_vehicle(candidates, community, end)
-    busy_rows = conflicting([v.pk for v in candidates], start, max(until.values(), default=end))
-    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for row in busy_rows.values_list("vehicle_id", "start", "blocked_until"):
-        busy.setdefault(row[0], []).append((row[1], row[2]))
-    offers = []
+    candidates = free_vehicles(
+        covering(list(vehicles), community, declared_km), community, start, end
+    )
     tariff, q = quote_if_priced(
         community=community,
         group=membership.group,
@@ -175,11 +190,7 @@ def availability(
         km=declared_km,
         business_use=business_use,
     )
-    for vehicle in candidates:
-        if any(s < until[vehicle.pk] and b > start for s, b in busy.get(vehicle.pk, [])):
-            continue
-        offers.append(Offer(vehicle, q, tariff.pk if tariff else None))
-    return offers
+    return [Offer(vehicle, q, tariff.pk if tariff else None) for vehicle in candidates]
 
 
 @transaction.atomic
@@ -202,7 +213,7 @@ def booking_create(
     if actor.pk != member.pk and not manages_community(actor, community):
         raise PermissionDenied("only a manager books on behalf of someone else")
     membership = membership_of(member, community)
-    refusals = booking_refusals(member, community)
+    refusals = membership_refusals(membership)
     if refusals:
         raise PermissionDenied("; ".join(r.message for r in refusals), code=refusals[0].code)
     if not bookable_vehicles(membership).filter(pk=vehicle.pk).exists():

@@ -15,27 +15,32 @@ from flotte.accounts.selectors import require_manager_of_organisation
 from flotte.booking import params
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.booking.rules import blocked_until
-from flotte.booking.services import Offer, assign, bookable_vehicles, conflicting, covers
+from flotte.booking.services import (
+    Offer,
+    assign,
+    bookable_vehicles,
+    conflicting,
+    covering,
+    free_vehicles,
+)
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.fleet.models import Vehicle
 
 
-def _free(booking: Booking, vehicle: Vehicle) -> bool:
-    until = blocked_until(vehicle, booking.community, booking.end)
-    return not conflicting([vehicle.pk], booking.start, until).exclude(pk=booking.pk).exists()
-
-
 def _candidates(booking: Booking, membership: Membership) -> list[Vehicle]:
     """Free vehicles the member may use that can make the declared trip,
     other than the booked one."""
-    return [
-        vehicle
-        for vehicle in bookable_vehicles(membership)
-        .exclude(pk=booking.vehicle_id)
-        .select_related("home_station")
-        if covers(vehicle, booking.community, booking.declared_km) and _free(booking, vehicle)
-    ]
+    vehicles = list(
+        bookable_vehicles(membership).exclude(pk=booking.vehicle_id).select_related("home_station")
+    )
+    return free_vehicles(
+        covering(vehicles, booking.community, booking.declared_km),
+        booking.community,
+        booking.start,
+        booking.end,
+        ignoring=booking,
+    )
 
 
 def _equivalent(booking: Booking, vehicle: Vehicle) -> bool:

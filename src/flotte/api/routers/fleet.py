@@ -31,7 +31,7 @@ from flotte.api.schemas import (
     VehiclePatch,
     VehicleStatusIn,
 )
-from flotte.core.errors import PermissionDenied
+from flotte.core.errors import NotFound, PermissionDenied
 from flotte.fleet.models import Badge, Box, Station, Vehicle
 from flotte.fleet.selectors import stations_visible_to, vehicles_visible_to
 from flotte.fleet.services import (
@@ -51,16 +51,12 @@ org_router = Router(tags=["fleet"])
 
 
 def _in_org(model: Any, org: Organisation, ids: list[int] | None, what: str) -> list[Any] | None:
+    """The rows of this organisation with these ids (None: leave as is);
+    an id of another organisation is a 404."""
     if ids is None:
         return None
-    found = (
-        list(model.objects.filter(organisation=org, pk__in=ids))
-        if model is not Community
-        else list(Community.objects.filter(organisation=org, pk__in=ids))
-    )
+    found = list(model.objects.filter(organisation=org, pk__in=ids))
     if len(found) != len(set(ids)):
-        from flotte.core.errors import NotFound
-
         raise NotFound(f"no such {what} in this organisation")
     return found
 
