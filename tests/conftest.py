@@ -34,6 +34,18 @@ def _settings_for_tests(settings: Any, tmp_path: Any) -> None:
     cache.clear()  # login throttling counts
 
 
+@pytest.fixture(autouse=True)
+def published() -> Iterator[Any]:
+    """What the platform would publish to the boxes, kept instead of sent;
+    the tests that use a real broker swap in their own publisher."""
+    from flotte.telematics.publisher import RecordingPublisher, use_publisher
+
+    recorder = RecordingPublisher()
+    old = use_publisher(recorder)
+    yield recorder
+    use_publisher(old)
+
+
 @dataclass
 class Tenant:
     """One organisation with a manager, a validated member and some fleet."""

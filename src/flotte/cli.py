@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import sys
 import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
 def _django() -> None:
@@ -47,11 +52,21 @@ def cmd_seed_demo(_: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The all-in-one process: web server, plus the scheduler loop when no
-    Celery broker is configured."""
+    Celery broker is configured, and the in-process MQTT broker and gateway
+    when no MQTT_URL is set."""
     from django.conf import settings
     from django.core.management import call_command
 
     stop = threading.Event()
+    telematics = None
+    if not settings.MQTT_URL:
+        from flotte.telematics.runtime import start_embedded
+
+        telematics = start_embedded()
+        if getattr(args, "simulate", False):
+            from flotte.telematics.demo import start_demo_simulation
+
+            start_demo_simulation(telematics.broker.url, stop)
     if not settings.CELERY_BROKER_URL:
         from flotte.core.tasks import Scheduler
 
@@ -67,12 +82,44 @@ def cmd_run(args: argparse.Namespace) -> int:
         call_command("runserver", args.address, use_reloader=False, use_threading=True)
     finally:
         stop.set()
+        if telematics is not None:
+            telematics.stop()
+    return 0
+
+
+def cmd_gateway(args: argparse.Namespace) -> int:
+    """The MQTT gateway process, on the broker of MQTT_URL."""
+    import logging
+    import signal
+
+    from django.conf import settings
+
+    from flotte.telematics.gateway import Gateway
+    from flotte.telematics.runtime import gateway_options
+
+    if not settings.MQTT_URL:
+        sys.stderr.write(
+            "flotte gateway: set MQTT_URL (flotte run and flotte demo start an in-process "
+            "broker and gateway themselves)\n"
+        )
+        return 2
+    logging.basicConfig(level=logging.INFO)
+    options = gateway_options(settings.MQTT_URL)
+    if args.client_id:
+        options.client_id = args.client_id
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        Gateway(options).run_forever(stop)
+    except KeyboardInterrupt:
+        stop.set()
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     cmd_migrate(args)
     cmd_seed_demo(args)
+    args.simulate = True
     return cmd_run(args)
 
 
@@ -109,6 +156,177 @@ def cmd_manage(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Refused(Exception):
+    """A box command that cannot go on: told in one line, exit status 1."""
+
+
+def _box_command(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a box command as the operator at the console: across tenants (the
+    operator's job spans every organisation), audited with source ``cli``,
+    and a refusal is a message on stderr rather than a traceback."""
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        from flotte.core.context import origin
+        from flotte.core.errors import ServiceError
+        from flotte.core.tenancy import cross_tenant
+
+        try:
+            with cross_tenant("operator's box command"), origin("cli"):
+                return func(args)
+        except (ServiceError, _Refused) as error:
+            sys.stderr.write(f"flotte box: {error}\n")
+            return 1
+
+    return run
+
+
+def _operator() -> Any:
+    """The account the console acts as. Box services accept only an operator
+    and the audit log names who acted; with no request user, that is the
+    oldest active operator account."""
+    from flotte.accounts.models import User
+
+    user = User.objects.filter(is_active=True, is_operator=True).order_by("pk").first()
+    if user is None:
+        raise _Refused(
+            "no active operator account: create one with `flotte manage createsuperuser`"
+        )
+    return user
+
+
+def _vehicle_by_plate(plate: str, organisation: Any) -> Any:
+    from flotte.fleet.models import Vehicle
+
+    plate = plate.strip().upper().replace(" ", "-")  # as vehicle_create stores it
+    vehicles = Vehicle.objects.filter(plate=plate)
+    if organisation is not None:
+        vehicles = vehicles.filter(organisation=organisation)
+    found = list(vehicles[:2])
+    if not found:
+        raise _Refused(f"no vehicle with the plate {plate}")
+    if len(found) > 1:
+        raise _Refused(f"several organisations have a vehicle {plate}: give --org")
+    return found[0]
+
+
+def _print_secret(box_id: str, secret: str) -> None:
+    sys.stdout.write(f"box_id: {box_id}\nsecret: {secret}\n")
+    sys.stderr.write(
+        "The secret is shown only this once: set it in the box now. Then run "
+        "`flotte box mosquitto-config` and reload Mosquitto.\n"
+    )
+
+
+@_box_command
+def cmd_box_add(args: argparse.Namespace) -> int:
+    from django.db import transaction
+
+    from flotte.accounts.models import Organisation
+    from flotte.fleet.services import box_fit, box_provision
+
+    operator = _operator()
+    organisation = None
+    if args.org:
+        organisation = Organisation.objects.filter(slug=args.org).first()
+        if organisation is None:
+            raise _Refused(f"no organisation with the slug {args.org!r}")
+    vehicle = _vehicle_by_plate(args.vehicle, organisation) if args.vehicle else None
+    if organisation is None and vehicle is not None:
+        organisation = vehicle.organisation
+    with transaction.atomic():  # a box that cannot be fitted is not provisioned either
+        box, secret = box_provision(
+            actor=operator, box_id=args.box_id, vendor=args.vendor, organisation=organisation
+        )
+        if vehicle is not None:
+            box_fit(actor=operator, box=box, vehicle=vehicle)
+    _print_secret(box.box_id, secret)
+    return 0
+
+
+@_box_command
+def cmd_box_rotate_secret(args: argparse.Namespace) -> int:
+    from flotte.fleet.models import Box
+    from flotte.fleet.services import box_secret_rotate
+
+    operator = _operator()
+    box = Box.objects.filter(box_id=args.box_id).first()
+    if box is None:
+        raise _Refused(f"no box {args.box_id!r}")
+    _print_secret(box.box_id, box_secret_rotate(actor=operator, box=box))
+    return 0
+
+
+def _mqtt_credentials(url: str) -> tuple[str, str]:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    if not url or not user or not password:
+        raise _Refused(
+            "MQTT_URL must name the platform's broker user and password, "
+            "as in mqtt://flotte:PASSWORD@broker.internal:1883"
+        )
+    return user, password
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` whole (Mosquitto may reload at any moment, and must
+    never read half a file), readable by its owner only. An existing file's
+    owner and group are kept when we may, so the broker can still read it."""
+    import tempfile
+
+    path = path.resolve()
+    previous = path.stat() if path.exists() else None
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        os.chmod(temporary, 0o600)
+        if previous is not None:
+            with contextlib.suppress(PermissionError):
+                os.chown(temporary, previous.st_uid, previous.st_gid)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+@_box_command
+def cmd_box_mosquitto_config(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    from flotte.telematics.provisioning import boxes_to_rotate, mosquitto_files
+
+    user, password = _mqtt_credentials(settings.MQTT_URL)
+    try:
+        passwd, acl = mosquitto_files(user, password)
+    except ValueError as error:
+        raise _Refused(str(error)) from error
+    passwd_path, acl_path = Path(args.passwd).resolve(), Path(args.acl).resolve()
+    for path, text in ((passwd_path, passwd), (acl_path, acl)):
+        try:
+            _write_private(path, text)
+        except OSError as error:
+            raise _Refused(f"cannot write {path}: {error.strerror or error}") from error
+    left_out = boxes_to_rotate()
+    if left_out:
+        sys.stderr.write(
+            f"warning: {len(left_out)} box(es) left out, their secret predates the broker's "
+            f"format: {', '.join(left_out)}. Rotate each one's secret "
+            "(flotte box rotate-secret BOX_ID) and set it in the box.\n"
+        )
+    sys.stdout.write(
+        "# In mosquitto.conf (then reload Mosquitto with SIGHUP after each change):\n"
+        "per_listener_settings false\n"
+        "allow_anonymous false\n"
+        f"password_file {passwd_path}\n"
+        f"acl_file {acl_path}\n"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flotte", description="Flotte car-sharing platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=text)
         command.add_argument("--address", default="127.0.0.1:8000")
         command.set_defaults(func=func)
+    gateway = sub.add_parser("gateway", help="receive the boxes' messages (needs MQTT_URL)")
+    gateway.add_argument("--client-id", help="MQTT client id (unique per gateway process)")
+    gateway.set_defaults(func=cmd_gateway)
     bench = sub.add_parser("bench", help="run a benchmark and print its figures")
     bench.add_argument("what", choices=["api", "booking"])
     bench.add_argument("--requests", type=int, default=200, help="requests per case")
@@ -140,6 +361,21 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seconds", type=float, default=15, help="booking: length of the race")
     bench.add_argument("--clients", type=int, default=32, help="booking: concurrent clients")
     bench.set_defaults(func=cmd_bench)
+    box = sub.add_parser("box", help="provision telematics boxes and the MQTT broker")
+    box_sub = box.add_subparsers(dest="box_command", required=True)
+    box_add = box_sub.add_parser("add", help="provision a box and print its secret once")
+    box_add.add_argument("box_id", metavar="BOX_ID")
+    box_add.add_argument("--org", metavar="SLUG", help="the organisation it belongs to")
+    box_add.add_argument("--vehicle", metavar="PLATE", help="fit it to this vehicle")
+    box_add.add_argument("--vendor", default="flotte")
+    box_add.set_defaults(func=cmd_box_add)
+    rotate = box_sub.add_parser("rotate-secret", help="issue a box a new secret, printed once")
+    rotate.add_argument("box_id", metavar="BOX_ID")
+    rotate.set_defaults(func=cmd_box_rotate_secret)
+    broker = box_sub.add_parser("mosquitto-config", help="write Mosquitto's password and ACL files")
+    broker.add_argument("--passwd", required=True, metavar="PATH", help="password file to write")
+    broker.add_argument("--acl", required=True, metavar="PATH", help="ACL file to write")
+    broker.set_defaults(func=cmd_box_mosquitto_config)
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

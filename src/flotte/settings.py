@@ -7,6 +7,8 @@ variables documented in ``docs/operations.md``; a bad value stops start-up.
 
 from __future__ import annotations
 
+import hashlib
+
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -60,6 +62,16 @@ CACHES = {
 }
 # Telematics (MQTT): empty means an in-process broker for the demo and tests.
 MQTT_URL = env.url("MQTT_URL", "", schemes={"mqtt", "mqtts"})
+# Gateways share the boxes' messages through this MQTT shared subscription
+# group. A box that guessed it could join the group and swallow its share of
+# the others' messages (Mosquitto checks no subscription), so by default the
+# name derives from SECRET_KEY, the same for every gateway of one platform.
+GATEWAY_SHARE_GROUP = env.text(
+    "GATEWAY_SHARE_GROUP",
+    "gw-" + hashlib.sha256(f"flotte-gateway:{SECRET_KEY}".encode()).hexdigest()[:20],
+)
+GATEWAY_BATCH_SIZE = env.number("GATEWAY_BATCH_SIZE", 500, minimum=1)
+GATEWAY_BATCH_WAIT_MS = env.number("GATEWAY_BATCH_WAIT_MS", 50, minimum=1)
 # Payments: empty means card payment is not offered.
 STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET")
@@ -82,6 +94,7 @@ INSTALLED_APPS = [
     "flotte.fleet",
     "flotte.pricing",
     "flotte.booking",
+    "flotte.telematics",
     "flotte.api",
     "flotte.web",
 ]

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from flotte.fleet.models import Box
 from flotte.pricing.services import tariff_create
 from tests import factories as f
 from tests.conftest import Api, Tenant
@@ -100,6 +101,7 @@ def test_book_a_station_and_let_the_platform_choose(alice: Tenant) -> None:
 
 
 def test_extend_start_and_end_through_the_api(alice: Tenant) -> None:
+    Box.objects.update(vehicle=None)  # started and ended by hand, without a box
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     booking = post_booking(
         alice, start=now.isoformat(), end=(now + dt.timedelta(hours=1)).isoformat()

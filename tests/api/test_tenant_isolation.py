@@ -24,9 +24,11 @@ from flotte.accounts.parameters import param_set
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
 from flotte.booking.lifecycle import booking_start
-from flotte.booking.models import ManagerAlert
+from flotte.booking.models import Booking, ManagerAlert
 from flotte.booking.services import booking_create
 from flotte.pricing.services import tariff_create
+from flotte.telematics.commands import command_issue
+from flotte.telematics.models import Trip
 from tests import factories as f
 from tests.conftest import Api, Tenant
 
@@ -170,6 +172,19 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/boxes"): Case("manager", listing=True),
     ("POST", "/boxes"): Case("operator", {"box_id": "box-new", "organisation_id": "{org_id}"}),
     ("POST", "/boxes/{box_id}/fit"): Case("manager", {"vehicle_id": "{vehicle_id}"}),
+    ("POST", "/vehicles/{vehicle_id}/commands"): Case("manager", {"kind": "locate"}),
+    ("GET", "/commands/{command_id}"): Case("manager"),
+    ("GET", "/organisations/{org_id}/commands"): Case("manager"),
+    ("GET", "/vehicles/{vehicle_id}/state"): Case("manager"),
+    ("POST", "/bookings/{booking_id}/key"): Case("member"),
+    ("GET", "/bookings/{booking_id}/trip"): Case(
+        "member", params={"booking_id": "started_booking_id"}
+    ),
+    ("POST", "/bookings/{booking_id}/private-mode"): Case(
+        "member", {"on": True}, params={"booking_id": "started_booking_id"}
+    ),
+    ("GET", "/operator/rejected-messages"): Case("operator"),
+    ("GET", "/operator/rejected-messages/summary"): Case("operator"),
 }
 
 
@@ -248,6 +263,15 @@ def world(alice: Tenant, bob: Tenant) -> World:
         )
     ]
     booking_start(actor=alice.member, booking=started)
+    Booking.objects.filter(pk=started.pk).update(use=Booking.Use.PRIVATE)
+    Trip.objects.create(
+        booking=started,
+        organisation=alice.organisation,
+        vehicle=started.vehicle,
+        started_at=now,
+        start_odometer_km=1000,
+    )
+    command = command_issue(actor=alice.manager, vehicle=alice.vehicle, kind="locate")
     alert = ManagerAlert.objects.create(
         organisation=alice.organisation,
         kind="late_return",
@@ -279,6 +303,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "current_booking_id": current.pk,
         "started_booking_id": started.pk,
         "alert_id": alert.pk,
+        "command_id": str(command.pk),
     }
     markers = [
         alice.organisation.name,

@@ -12,10 +12,17 @@ from flotte.booking.transfers import booking_transfer, late_return_sweep, vehicl
 from flotte.core import clock
 from flotte.core.errors import PermissionDenied
 from flotte.core.tasks import registered_tasks
-from flotte.fleet.models import Vehicle
+from flotte.fleet.models import Box, Vehicle
 from tests import factories as f
 from tests.booking.test_services import NOW, book, hours, set_param
 from tests.conftest import Api, Tenant
+
+
+@pytest.fixture(autouse=True)
+def _vehicles_without_box(alice: Tenant) -> None:
+    """These trips start and end by hand: the vehicles have no box (trips
+    of vehicles with a box are in tests/telematics/test_trips.py)."""
+    Box.objects.update(vehicle=None)
 
 
 @pytest.fixture(autouse=True)

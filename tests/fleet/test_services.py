@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from flotte.fleet.services import (
     box_check_secret,
     box_fit,
     box_provision,
+    box_secret_rotate,
     station_create,
     station_update,
     vehicle_create,
@@ -306,6 +308,53 @@ def test_provisioned_box_keeps_only_a_hash_of_its_secret(operator: Any) -> None:
     stored = Box.objects.get(pk=box.pk).secret_hash
     assert stored
     assert secret not in stored
+
+
+def test_provisioned_box_secret_is_hashed_for_mosquitto(operator: Any) -> None:
+    box, _ = box_provision(actor=operator, box_id="box-new")
+    stored = Box.objects.get(pk=box.pk).secret_hash
+    prefix, iterations, salt, digest = stored.split("$")[1:]
+    assert prefix == "7"
+    assert int(iterations) >= 1000
+    assert len(base64.b64decode(salt)) == 12
+    assert len(base64.b64decode(digest)) == 64
+
+
+def test_box_check_secret_refuses_a_box_hashed_the_old_way(alice: Tenant) -> None:
+    from django.contrib.auth.hashers import make_password
+
+    alice.box.secret_hash = make_password("old-secret")
+    assert not box_check_secret(alice.box, "old-secret")
+
+
+def test_box_secret_rotate_issues_a_new_secret_returned_once(operator: Any) -> None:
+    box, old = box_provision(actor=operator, box_id="box-new")
+    old_hash = box.secret_hash
+    new = box_secret_rotate(actor=operator, box=box)
+    box = Box.objects.get(pk=box.pk)
+    assert new != old
+    assert box.secret_hash != old_hash
+    assert new not in box.secret_hash
+    assert box_check_secret(box, new)
+    assert not box_check_secret(box, old)
+
+
+def test_box_secret_rotate_is_audited_without_the_secret(alice: Tenant, operator: Any) -> None:
+    secret = box_secret_rotate(actor=operator, box=alice.box)
+    entry = AuditEntry.objects.get(action="box.secret_rotated")
+    assert entry.object_id == str(alice.box.pk)
+    assert entry.organisation_id == alice.organisation.pk
+    assert entry.actor == operator
+    assert secret not in str(entry.data)
+
+
+def test_only_the_operator_rotates_a_box_secret(alice: Tenant) -> None:
+    before = alice.box.secret_hash
+    with pytest.raises(PermissionDenied):
+        box_secret_rotate(actor=alice.manager, box=alice.box)
+    alice.box.refresh_from_db()
+    assert alice.box.secret_hash == before
+    assert not AuditEntry.objects.filter(action="box.secret_rotated").exists()
 
 
 def test_box_provision_refuses_a_duplicate_box_id(alice: Tenant, operator: Any) -> None:

@@ -292,7 +292,16 @@ def member_suspend(
         actor=actor,
         data={"reason": suspension.reason, "ends_at": ends_at.isoformat() if ends_at else None},
     )
+    _access_changed(user.pk, organisation.pk)
     return suspension
+
+
+def _access_changed(user_id: int, organisation_id: int) -> None:
+    """The member's standing changed: the boxes of their booked vehicles get
+    a new access list after commit."""
+    from flotte.telematics.access import member_access_changed
+
+    member_access_changed(user_id, organisation_id)
 
 
 def _lift(suspension: Suspension, actor: User | None, why: str) -> None:
@@ -300,6 +309,7 @@ def _lift(suspension: Suspension, actor: User | None, why: str) -> None:
     suspension.lifted_by = actor
     suspension.save(update_fields=["lifted_at", "lifted_by"])
     audit("member.suspension_lifted", suspension, actor=actor, data={"why": why})
+    _access_changed(suspension.user_id, suspension.organisation_id)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -477,6 +478,10 @@ class BoxOut(Schema):
     organisation_id: int | None
     vehicle_id: int | None
     provisioned_at: dt.datetime
+    online: bool
+    status_at: dt.datetime | None
+    last_seen_at: dt.datetime | None
+    access_version: int
 
 
 class BoxIn(In):
@@ -653,7 +658,8 @@ class BookingOut(Schema):
 
 
 class BookingEndIn(In):
-    km: int = Field(ge=0, le=100000)
+    # Only for a vehicle without a box: otherwise the odometer tells.
+    km: int | None = Field(default=None, ge=0, le=100000)
 
 
 class BookingPatch(Patch):
@@ -687,8 +693,92 @@ class BulkTransferIn(In):
 class AlertOut(Schema):
     id: int
     kind: str
-    booking_id: int
+    booking_id: int | None
+    vehicle_id: int | None
     message: str
     alternatives: list[dict[str, Any]]
     created_at: dt.datetime
     resolved_at: dt.datetime | None
+
+
+class CommandIn(In):
+    kind: str = Field(description="unlock, lock, immobilize, release_immobilizer, locate or sync")
+
+
+class CommandOut(Schema):
+    id: uuid.UUID
+    kind: str
+    state: str
+    vehicle_id: int | None
+    booking_id: int | None
+    requested_by_id: int | None
+    issued_at: dt.datetime
+    expires_at: dt.datetime
+    sent_at: dt.datetime | None
+    attempts: int
+    answered_at: dt.datetime | None
+    detail: str
+
+
+class VehicleStateOut(Schema):
+    vehicle_id: int
+    odometer_km: float | None
+    odometer_at: dt.datetime | None
+    energy_kind: str
+    energy_pct: float | None
+    range_km: float | None
+    energy_at: dt.datetime | None
+    ignition: bool | None
+    locked: bool | None
+    doors_closed: bool | None
+    charging: bool | None
+    key_present: bool | None
+    immobilized: bool | None
+    # Only for the organisation's managers, and each reading is audited.
+    latitude: float | None = None
+    longitude: float | None = None
+    position_at: dt.datetime | None = None
+    online: bool
+    contact_lost: bool
+    last_seen_at: dt.datetime | None
+
+
+class DigitalKeyOut(Schema):
+    key_id: str
+    token: str
+    box_id: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+
+
+class TripOut(Schema):
+    booking_id: int
+    vehicle_id: int
+    started_at: dt.datetime
+    start_source: str
+    start_odometer_km: float | None
+    start_energy_pct: float | None
+    ended_at: dt.datetime | None
+    end_odometer_km: float | None
+    end_energy_pct: float | None
+    km: int | None
+    private_mode: bool
+
+
+class PrivateModeIn(In):
+    on: bool
+
+
+class RejectedMessageOut(Schema):
+    received_at: dt.datetime
+    topic: str
+    box_id: str
+    reason: str
+    detail: str
+    excerpt: str
+
+
+class RejectedSummaryOut(Schema):
+    total: int
+    by_reason: dict[str, int]
+    last_hour: int

@@ -5,7 +5,16 @@ from ninja import NinjaAPI
 from flotte.api import errors
 from flotte.api.auth import auth
 from flotte.api.routers import auth as auth_routes
-from flotte.api.routers import bookings, communities, fleet, me, members, organisations, pricing
+from flotte.api.routers import (
+    bookings,
+    communities,
+    fleet,
+    me,
+    members,
+    organisations,
+    pricing,
+    telematics,
+)
 
 api = NinjaAPI(
     title="Flotte API",
@@ -29,3 +38,4 @@ api.add_router("/organisations", fleet.org_router)
 api.add_router("", fleet.router)
 api.add_router("", pricing.router)
 api.add_router("", bookings.router)
+api.add_router("", telematics.router)

@@ -13,7 +13,7 @@ from flotte.accounts.selectors import manages_community
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.booking.rules import blocked_until, check_times
-from flotte.booking.services import bookable_vehicles, conflicting
+from flotte.booking.services import access_changed, bookable_vehicles, conflicting
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -34,13 +34,19 @@ def _context(booking: Booking) -> tuple[Membership | None, ParamContext]:
     )
 
 
-def _locked(booking: Booking, actor: User) -> Booking:
+def booking_locked(booking: Booking, actor: User | None) -> Booking:
+    """The booking, locked for update; the actor (None: the platform) must
+    be its member or a manager of its community."""
     locked = (
         Booking.objects.select_for_update()
         .select_related("community__organisation", "vehicle")
         .get(pk=booking.pk)
     )
-    if actor.pk != locked.member_id and not manages_community(actor, locked.community):
+    if (
+        actor is not None
+        and actor.pk != locked.member_id
+        and not manages_community(actor, locked.community)
+    ):
         raise PermissionDenied("only the member or a manager may do this")
     return locked
 
@@ -48,7 +54,7 @@ def _locked(booking: Booking, actor: User) -> Booking:
 @transaction.atomic
 def booking_start(*, actor: User, booking: Booking) -> Booking:
     """The trip starts (by hand for now; the box will start it on unlock)."""
-    booking = _locked(booking, actor)
+    booking = booking_locked(booking, actor)
     if booking.state != Booking.State.CONFIRMED:
         raise Conflict(
             f"a {booking.get_state_display()} booking cannot start", code="not_startable"
@@ -63,10 +69,23 @@ def booking_start(*, actor: User, booking: Booking) -> Booking:
         )
     if now >= booking.end:
         raise ValidationFailed("the booking is over", code="booking_over")
+    from flotte.fleet.models import Box
+
+    if Box.objects.filter(vehicle_id=booking.vehicle_id).exists():
+        raise Conflict(
+            "this vehicle has a box: the trip starts when you unlock it", code="starts_on_unlock"
+        )
+    return booking_mark_started(booking, at=now, actor=actor)
+
+
+def booking_mark_started(booking: Booking, *, at: dt.datetime, actor: User | None) -> Booking:
+    """Record the start of a locked, confirmed booking (by hand, or on the
+    first unlock reported by the box)."""
     booking.state = Booking.State.STARTED
-    booking.started_at = now
+    booking.started_at = at
     booking.save(update_fields=["state", "started_at"])
     audit("booking.started", booking, actor=actor)
+    access_changed(booking.vehicle_id)
     return booking
 
 
@@ -75,7 +94,11 @@ def booking_end(*, actor: User, booking: Booking, km: int) -> Booking:
     """The trip ends: the final price from the actual km and the time booked
     (or used, if longer), plus the late-return penalty past the grace
     period. Returning early frees the rest of the slot."""
-    booking = _locked(booking, actor)
+    return booking_finish(booking_locked(booking, actor), km=km, actor=actor)
+
+
+def booking_finish(booking: Booking, *, km: int, actor: User | None) -> Booking:
+    """End a locked booking: see :func:`booking_end`."""
     if booking.state != Booking.State.STARTED:
         raise Conflict("only a started booking can end", code="not_started")
     if km < 0:
@@ -110,6 +133,7 @@ def booking_end(*, actor: User, booking: Booking, km: int) -> Booking:
     if now < booking.end:
         booking.blocked_until = blocked_until(booking.vehicle, booking.community, now)
     booking.save()
+    access_changed(booking.vehicle_id)
     audit(
         "booking.ended",
         booking,
@@ -133,7 +157,7 @@ def booking_change(
 ) -> Booking:
     """Extend or shorten a booking, or move it to another vehicle; refused
     when the new slot is taken."""
-    booking = _locked(booking, actor)
+    booking = booking_locked(booking, actor)
     if booking.state not in Booking.BLOCKING:
         raise Conflict(
             f"a {booking.get_state_display()} booking cannot change", code="not_changeable"
@@ -157,7 +181,8 @@ def booking_change(
     Vehicle.objects.select_for_update().filter(pk=new_vehicle.pk).first()
     if conflicting([new_vehicle.pk], booking.start, until).exclude(pk=booking.pk).exists():
         raise Conflict("the vehicle is booked by someone else then", code="vehicle_taken")
-    before = {"end": booking.end.isoformat(), "vehicle": booking.vehicle_id}
+    old_vehicle_id = booking.vehicle_id
+    before = {"end": booking.end.isoformat(), "vehicle": old_vehicle_id}
     booking.end, booking.vehicle, booking.blocked_until = new_end, new_vehicle, until
     _, q = quote_if_priced(
         community=booking.community,
@@ -181,6 +206,7 @@ def booking_change(
         actor=actor,
         data={"before": before, "after": {"end": new_end.isoformat(), "vehicle": new_vehicle.pk}},
     )
+    access_changed(old_vehicle_id, new_vehicle.pk)
     return booking
 
 
@@ -203,5 +229,6 @@ def no_show_sweep() -> int:
             if updated:
                 booking.state = Booking.State.NO_SHOW
                 audit("booking.no_show", booking)
+                access_changed(booking.vehicle_id)
                 count += 1
     return count

@@ -144,12 +144,22 @@ class ManagerAlert(models.Model):
     class Kind(models.TextChoices):
         LATE_RETURN = "late_return", _("late return")
         TRANSFER_FAILED = "transfer_failed", _("no vehicle to transfer a booking to")
+        TAMPER = "tamper", _("tampering with a box")
+        CRASH = "crash", _("crash reported by a box")
+        UNAUTHORIZED_DOOR = "unauthorized_door", _("door opened without access")
+        IMMOBILIZER = "immobilizer", _("immobilizer released outside a booking")
+        CONTACT_LOST = "contact_lost", _("contact with a box lost")
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="alerts")
+    booking = models.ForeignKey(
+        Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
+    vehicle = models.ForeignKey(
+        "fleet.Vehicle", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
+    )
     message = models.CharField(max_length=300)
     # Free vehicles elsewhere that could serve, as suggestions.
     alternatives = models.JSONField(default=list, blank=True)

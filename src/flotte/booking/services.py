@@ -277,7 +277,16 @@ def booking_create(
             "on_behalf": actor.pk != member.pk,
         },
     )
+    access_changed(vehicle.pk)
     return booking
+
+
+def access_changed(*vehicle_ids: int) -> None:
+    """The boxes of these vehicles get a new access list after commit (the
+    bookings they let in offline changed)."""
+    from flotte.telematics.access import vehicles_access_changed
+
+    vehicles_access_changed(vehicle_ids)
 
 
 def _check_use(membership: Membership, use: str, purpose: str, cost_centre: str) -> None:
@@ -330,6 +339,7 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     booking.sequence += 1
     booking.save()
     audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
+    access_changed(booking.vehicle_id)
     return booking
 
 

@@ -16,6 +16,7 @@ from flotte.booking import params
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.booking.rules import blocked_until
 from flotte.booking.services import (
+    access_changed,
     Offer,
     assign,
     bookable_vehicles,
@@ -94,6 +95,7 @@ def booking_transfer(*, booking: Booking, reason: str, actor: User | None = None
             actor=actor,
             data={"reason": reason, "from": transfer.from_vehicle_id, "to": target.pk},
         )
+        access_changed(transfer.from_vehicle_id, target.pk)
         from flotte.booking.tasks import send_transfer_email
 
         send_transfer_email.enqueue(transfer.pk)
@@ -190,6 +192,7 @@ def _extend_if_free(booking: Booking, context: ParamContext, now: dt.datetime) -
             end=new_end, blocked_until=until, sequence=booking.sequence + 1
         )
         audit("booking.extended_late", booking, data={"end": new_end.isoformat()})
+        access_changed(booking.vehicle_id)
 
 
 @transaction.atomic

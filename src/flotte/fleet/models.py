@@ -170,6 +170,14 @@ class Box(models.Model):
     )
     secret_hash = models.CharField(max_length=200)
     provisioned_at = models.DateTimeField()
+    # Kept up to date by the MQTT gateway.
+    online = models.BooleanField(default=False)
+    status_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The retained access list: its version only grows.
+    access_version = models.PositiveIntegerField(default=0)
+    access_digest = models.CharField(max_length=64, blank=True)
+    config_digest = models.CharField(max_length=64, blank=True)
 
     tenant_path = "organisation"
     objects = TenantManager["Box"]()

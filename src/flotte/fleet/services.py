@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
 from flotte.accounts.models import Community, Organisation, User, UserGroup
@@ -20,6 +19,7 @@ from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Badge, Box, Station, Vehicle
+from flotte.telematics.provisioning import box_secret_hash, box_secret_matches
 
 
 def _same_organisation(organisation: Organisation, objects: Iterable[Any], what: str) -> None:
@@ -174,12 +174,12 @@ def box_provision(
     """Register a box and issue its MQTT password, returned once."""
     if not is_operator(actor):
         raise PermissionDenied("only the operator provisions boxes")
-    secret = secrets.token_urlsafe(24)
+    secret = _new_box_secret()
     box = Box(
         box_id=box_id,
         vendor=vendor,
         organisation=organisation,
-        secret_hash=make_password(secret),
+        secret_hash=box_secret_hash(secret),
         provisioned_at=clock.now(),
     )
     full_clean_or_fail(box, exclude=["secret_hash", "organisation", "vehicle"])
@@ -188,8 +188,31 @@ def box_provision(
     return box, secret
 
 
+def _new_box_secret() -> str:
+    # 192 random bits, URL-safe so it fits any box's configuration file.
+    return secrets.token_urlsafe(24)
+
+
 def box_check_secret(box: Box, secret: str) -> bool:
-    return check_password(secret, box.secret_hash)
+    """Whether ``secret`` is the box's MQTT password. Checked the way the
+    broker checks it (Mosquitto ``$7$``), so a box hashed the old way fails
+    here as it would at the broker until its secret is rotated."""
+    return box_secret_matches(box.secret_hash, secret)
+
+
+@transaction.atomic
+def box_secret_rotate(*, actor: User, box: Box) -> str:
+    """Issue a new MQTT password for a box, returned once: when a secret
+    leaked, a box is refurbished, or its hash predates the broker's format.
+    The old secret keeps working at the broker until the operator rewrites
+    the password file and reloads Mosquitto."""
+    if not is_operator(actor):
+        raise PermissionDenied("only the operator rotates box secrets")
+    secret = _new_box_secret()
+    box.secret_hash = box_secret_hash(secret)
+    box.save(update_fields=["secret_hash"])
+    audit("box.secret_rotated", box, actor=actor, data={"box_id": box.box_id})
+    return secret
 
 
 @transaction.atomic

@@ -16,7 +16,6 @@ from flotte.api.common import actor, get_or_404, organisation
 from flotte.api.routers.communities import visible_community
 from flotte.api.schemas import (
     AlertOut,
-    BookingEndIn,
     BookingIn,
     BookingOut,
     BookingPatch,
@@ -27,7 +26,7 @@ from flotte.api.schemas import (
     PlanningQuery,
     TransferOut,
 )
-from flotte.booking.lifecycle import booking_change, booking_end, booking_start
+from flotte.booking.lifecycle import booking_change, booking_start
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.booking.services import (
     availability,
@@ -195,19 +194,10 @@ def booking_patch(request: HttpRequest, booking_id: int, payload: BookingPatch) 
     response={200: BookingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
 )
 def booking_start_post(request: HttpRequest, booking_id: int) -> Booking:
-    """Start the trip by hand (the box will do it on unlock)."""
+    """Start the trip by hand, for a vehicle without a box (with one, the
+    trip starts when the member unlocks it)."""
     booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
     return booking_start(actor=actor(request), booking=booking)
-
-
-@router.post(
-    "/bookings/{booking_id}/end",
-    response={200: BookingOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-)
-def booking_end_post(request: HttpRequest, booking_id: int, payload: BookingEndIn) -> Booking:
-    """End the trip with the km driven: the final price and any late penalty."""
-    booking = get_or_404(_visible_bookings(request), "booking", pk=booking_id)
-    return booking_end(actor=actor(request), booking=booking, km=payload.km)
 
 
 def _calendar_url(token: str) -> dict[str, str]:
