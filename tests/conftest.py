@@ -148,3 +148,15 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if "services" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: Any) -> None:
+    """On SQLite, the test database is a file rather than shared memory: the
+    tests where the MQTT gateway writes from its own thread need SQLite's
+    file locking, with its busy timeout, as in production."""
+    from django.db import connections
+
+    database = connections["default"].settings_dict
+    if database["ENGINE"].endswith("sqlite3"):
+        database["TEST"]["NAME"] = str(tmp_path_factory.mktemp("db") / "flotte-test.sqlite3")

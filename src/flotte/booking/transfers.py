@@ -6,6 +6,7 @@ manager is alerted with the alternatives elsewhere."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 
@@ -16,8 +17,8 @@ from flotte.booking import params
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.booking.rules import blocked_until
 from flotte.booking.services import (
-    access_changed,
     Offer,
+    access_changed,
     assign,
     bookable_vehicles,
     conflicting,
@@ -56,9 +57,16 @@ def _equivalent(booking: Booking, vehicle: Vehicle) -> bool:
 
 
 @transaction.atomic
-def booking_transfer(*, booking: Booking, reason: str, actor: User | None = None) -> Transfer:
+def booking_transfer(
+    *,
+    booking: Booking,
+    reason: str,
+    actor: User | None = None,
+    suitable: Callable[[list[Vehicle]], list[Vehicle]] | None = None,
+) -> Transfer:
     """Move a confirmed booking to an equivalent free vehicle, or alert the
-    manager with the alternatives when there is none."""
+    manager with the alternatives when there is none. ``suitable`` narrows
+    the candidates further (those with energy enough for the trip, say)."""
     booking = (
         Booking.objects.select_for_update()
         .select_related("vehicle", "community__organisation")
@@ -70,6 +78,8 @@ def booking_transfer(*, booking: Booking, reason: str, actor: User | None = None
         .first()
     )
     candidates = _candidates(booking, membership) if membership else []
+    if suitable is not None:
+        candidates = suitable(candidates)
     equivalent = [v for v in candidates if _equivalent(booking, v)]
     chosen = assign([Offer(v, None, None) for v in equivalent], booking.community)
     transfer = Transfer(

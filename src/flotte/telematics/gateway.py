@@ -29,6 +29,7 @@ from flotte.telematics.publisher import connect_args, mqtt_client
 log = logging.getLogger(__name__)
 
 SHARED_LEAVES = ("telemetry", "events", "acks")
+OUTBOUND = frozenset({"commands", "access", "config"})
 
 
 @dataclass
@@ -97,7 +98,13 @@ class Gateway:
         self._subscribed.set()
         log.info("gateway %s connected and subscribed", self.options.client_id)
 
-    def _on_message(self, _: Any, __: Any, message: Any) -> None:
+    def _on_message(self, client: Any, __: Any, message: Any) -> None:
+        if message.topic.rsplit("/", 1)[-1] in OUTBOUND:
+            # The platform's own retained access lists and configs: the
+            # in-process broker hands them to every client, subscribed or not.
+            if message.qos > 0:
+                client.ack(message.mid, message.qos)
+            return
         self._queue.put(
             (Incoming(message.topic, message.payload, clock.now()), message.mid, message.qos)
         )

@@ -61,3 +61,10 @@ def purge_positions() -> int:
     from flotte.telematics.privacy import positions_purge
 
     return positions_purge()
+
+
+@task("telematics.low_energy_sweep", every=dt.timedelta(minutes=5))
+def low_energy_sweep() -> int:
+    from flotte.telematics.energy import low_energy_sweep as sweep
+
+    return sweep()

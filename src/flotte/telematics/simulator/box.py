@@ -427,7 +427,8 @@ class SimulatedBox:
 
     def _telemetry(self, *, edge: bool = False) -> None:
         """One telemetry message; ``edge`` marks the reports sent right at
-        unlock and lock, the only ones with a position under ``booking_edges``."""
+        unlock, lock and ignition off (where a trip may end), and in answer to
+        ``locate``: the only ones with a position under ``booking_edges``."""
         with self._lock:
             body: dict[str, Any] = {
                 "odometer_km": round(self.odometer_km, 1),
@@ -516,7 +517,7 @@ class SimulatedBox:
             self._event("immobilizer_released", source="platform", booking_id=booking_id)
             self._telemetry()
         elif kind == "locate":
-            self._telemetry()  # honours send_position like any telemetry
+            self._telemetry(edge=True)  # still nothing under "never"
         elif kind == "sync":
             self.send_status()
             self._telemetry()
@@ -616,7 +617,7 @@ class SimulatedBox:
             self._leg = None
             self.ignition = False
             self._event("ignition_off")
-            self._telemetry()
+            self._telemetry(edge=True)
             return True
 
     def remove_key(self) -> bool:

@@ -1,4 +1,4 @@
-"""Wire-level pieces of box protocol v1 (docs: /work/shared/specs/box-protocol.md).
+"""Wire-level pieces of box protocol v1 (the page: docs/box-protocol.md).
 
 Kept apart from the box itself so that the parsing rules (timestamps, the
 retained config and access list, the digital-key token) can be read against
