@@ -8,7 +8,6 @@ variables documented in ``docs/operations.md``; a bad value stops start-up.
 from __future__ import annotations
 
 import hashlib
-
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured

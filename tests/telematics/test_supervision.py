@@ -115,3 +115,17 @@ def test_box_health_shows_contact_lost_by_the_organisation_parameter(alice: Tena
     assert health["contact_lost"] is True
     set_param(alice, params.CONTACT_LOST_AFTER.key, 60)
     assert box_health(Box.objects.get(pk=alice.box.pk))["contact_lost"] is False
+
+
+def test_a_box_back_in_touch_resolves_its_alert_and_a_new_silence_raises_another(
+    alice: Tenant, bob: Tenant
+) -> None:
+    seen(alice, 36)
+    seen(bob, 5)
+    contact_lost_sweep()
+    seen(alice, 1)
+    assert contact_lost_sweep() == 0
+    assert alerts(alice) == []
+    with clock.frozen(NOW + dt.timedelta(hours=1)):
+        assert contact_lost_sweep() == 2  # Alice's box again, and now Bob's
+    assert len(alerts(alice)) == 1

@@ -275,7 +275,17 @@ def badge_issue(
         actor=actor,
         data={"uid": badge.uid, "user": user.pk if user else None},
     )
+    _badge_access_changed(badge)
     return badge
+
+
+def _badge_access_changed(badge: Badge) -> None:
+    """A member's badges changed: the boxes of the vehicles they booked get
+    a new access list after commit (a lost badge must stop opening cars)."""
+    if badge.user_id is not None:
+        from flotte.telematics.access import member_access_changed
+
+        member_access_changed(badge.user_id, badge.organisation_id)
 
 
 @transaction.atomic
@@ -287,4 +297,5 @@ def badge_deactivate(*, actor: User, badge: Badge, reason: str = "") -> Badge:
     badge.deactivated_at = clock.now()
     badge.save(update_fields=["active", "deactivated_at"])
     audit("badge.deactivated", badge, actor=actor, data={"reason": reason})
+    _badge_access_changed(badge)
     return badge

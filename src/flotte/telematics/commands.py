@@ -8,6 +8,7 @@ import logging
 from django.db import transaction
 from django.db.models import Q
 
+from flotte.accounts.drivers import suspensions_in_force
 from flotte.accounts.models import User
 from flotte.accounts.parameters import param_value
 from flotte.accounts.selectors import is_operator, manages_organisation
@@ -71,6 +72,8 @@ def command_issue(
     ):
         if kind not in MEMBER_COMMANDS:
             raise PermissionDenied("only a fleet manager may send this command")
+        if suspensions_in_force(actor, vehicle.organisation_id):
+            raise PermissionDenied("you are suspended", code="suspended")
         booking = current_booking(actor, vehicle, now)
         if booking is None:
             raise PermissionDenied(

@@ -12,13 +12,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db import transaction
 
+from flotte.accounts.drivers import suspensions_in_force
 from flotte.accounts.models import User
 from flotte.accounts.parameters import param_value
 from flotte.booking import params as booking_params
 from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.core.audit import audit
-from flotte.core.errors import Conflict, NotFound
+from flotte.core.errors import Conflict, NotFound, PermissionDenied
 from flotte.fleet.models import Box
 from flotte.telematics import protocol
 from flotte.telematics.models import DigitalKey, SigningKey
@@ -62,6 +63,8 @@ def digital_key_issue(*, actor: User, booking: Booking) -> tuple[DigitalKey, str
     the end of the booking (or an hour from now for a trip running late)."""
     if booking.member_id != actor.pk:
         raise NotFound("no such booking")
+    if suspensions_in_force(actor, booking.organisation_id):
+        raise PermissionDenied("you are suspended: no key", code="suspended")
     if booking.state not in Booking.BLOCKING:
         raise Conflict(f"a {booking.get_state_display()} booking has no key", code="not_active")
     box = Box.objects.filter(vehicle_id=booking.vehicle_id).first()

@@ -99,7 +99,7 @@ def parse_ts(value: Any, now: dt.datetime) -> dt.datetime:
     if not isinstance(value, str):
         raise Rejected("bad_value", "ts must be an RFC 3339 string")
     try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise Rejected("bad_value", f"ts is not RFC 3339: {value[:40]}") from None
     if parsed.tzinfo is None:
@@ -194,7 +194,8 @@ def parse(topic_name: str, payload: bytes, now: dt.datetime) -> Message:
         raise Rejected("too_large", f"{len(payload)} bytes", box_id)
     try:
         data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting too deep to decode, under the size limit.
         raise Rejected("invalid_json", "not valid UTF-8 JSON", box_id) from None
     if not isinstance(data, dict):
         raise Rejected("invalid_json", "not a JSON object", box_id)

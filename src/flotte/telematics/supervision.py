@@ -49,6 +49,11 @@ def contact_lost_sweep() -> int:
                 params.CONTACT_LOST_AFTER.key, organisation=Organisation(pk=box.organisation_id)
             )
         if not contact_lost(box, now, limits[box.organisation_id]):
+            # Back in touch: the alert resolves itself, and a later silence
+            # raises a new one.
+            ManagerAlert.objects.filter(
+                kind=ManagerAlert.Kind.CONTACT_LOST, vehicle=box.vehicle, resolved_at__isnull=True
+            ).update(resolved_at=now)
             continue
         if ManagerAlert.objects.filter(
             kind=ManagerAlert.Kind.CONTACT_LOST, vehicle=box.vehicle, resolved_at__isnull=True
