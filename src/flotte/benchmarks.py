@@ -6,9 +6,41 @@ percentiles; compare figures from one run, this is a shared machine."""
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
+
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    """A fresh database for a benchmark whose other processes (servers, a
+    gateway) must reach it too: ``test_<name>`` on PostgreSQL, a temporary
+    SQLite file otherwise. Yields its URL; dropped afterwards."""
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings_dict = connection.settings_dict
+    old_name = settings_dict["NAME"]
+    if connection.vendor == "sqlite":
+        temp_dir = tempfile.mkdtemp(prefix="flotte-bench-")
+        settings_dict["TEST"]["NAME"] = str(Path(temp_dir) / "bench.sqlite3")
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{name}"
+    else:
+        url = (
+            f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
+            f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
+            f"/{name}"
+        )
+    try:
+        yield url
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def _measure(call: Callable[[], Any], repeat: int) -> list[float]:

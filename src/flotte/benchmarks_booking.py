@@ -22,11 +22,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 ORGANISATIONS = 60
@@ -309,29 +307,13 @@ def run_booking_benchmark(
     *, bookings_per_vehicle: int, searches: int, seconds: float, clients: int = CLIENTS
 ) -> dict[str, Any]:
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
+    from flotte.benchmarks import throwaway_database
     from flotte.core.context import origin
     from flotte.core.tenancy import cross_tenant
 
-    setup_test_environment()
-    settings_dict = connection.settings_dict
-    old_name = settings_dict["NAME"]
-    temp_dir = None
-    if connection.vendor == "sqlite":
-        temp_dir = tempfile.mkdtemp(prefix="flotte-bench-")
-        settings_dict["TEST"]["NAME"] = str(Path(temp_dir) / "bench.sqlite3")
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    if connection.vendor == "sqlite":
-        database_url = f"sqlite:///{name}"
-    else:
-        database_url = (
-            f"postgres://{settings_dict['USER']}:{settings_dict['PASSWORD']}@"
-            f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}"
-            f"/{name}"
-        )
     rng = random.Random(2026)  # noqa: S311 - reproducible data
-    try:
+    with throwaway_database() as database_url:
         with cross_tenant("benchmark"), origin("cli"):
             began = time.monotonic()
             seeded = _seed(rng, bookings_per_vehicle)
@@ -355,5 +337,3 @@ def run_booking_benchmark(
             "booking_race": {"clients": clients, **race},
             "overlapping_bookings": overlaps,
         }
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -128,15 +128,26 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from flotte.benchmarks import print_results, run_api_benchmark
 
-    if args.what == "booking":
-        from flotte.benchmarks_booking import run_booking_benchmark
+    if args.what in ("booking", "telemetry"):
+        if args.what == "booking":
+            from flotte.benchmarks_booking import run_booking_benchmark
 
-        figures = run_booking_benchmark(
-            bookings_per_vehicle=args.bookings_per_vehicle,
-            searches=args.searches,
-            seconds=args.seconds,
-            clients=args.clients,
-        )
+            figures = run_booking_benchmark(
+                bookings_per_vehicle=args.bookings_per_vehicle,
+                searches=args.searches,
+                seconds=args.seconds,
+                clients=args.clients,
+            )
+        else:
+            from flotte.telematics.bench import run_telemetry_benchmark
+
+            figures = run_telemetry_benchmark(
+                boxes=args.boxes,
+                per_box=args.messages_per_box,
+                backlog_per_box=args.backlog_per_box,
+                commands=args.commands,
+                broker=args.broker,
+            )
         json.dump(figures, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
@@ -348,9 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     gateway.add_argument("--client-id", help="MQTT client id (unique per gateway process)")
     gateway.set_defaults(func=cmd_gateway)
     bench = sub.add_parser("bench", help="run a benchmark and print its figures")
-    bench.add_argument("what", choices=["api", "booking"])
+    bench.add_argument("what", choices=["api", "booking", "telemetry"])
     bench.add_argument("--requests", type=int, default=200, help="requests per case")
-    bench.add_argument("--json", action="store_true", help="api: JSON (booking always is)")
+    bench.add_argument(
+        "--json", action="store_true", help="api: JSON (booking and telemetry always are)"
+    )
     bench.add_argument(
         "--bookings-per-vehicle",
         type=int,
@@ -360,6 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--searches", type=int, default=500, help="booking: searches timed")
     bench.add_argument("--seconds", type=float, default=15, help="booking: length of the race")
     bench.add_argument("--clients", type=int, default=32, help="booking: concurrent clients")
+    bench.add_argument("--boxes", type=int, default=500, help="telemetry: simulated boxes")
+    bench.add_argument(
+        "--messages-per-box", type=int, default=200, help="telemetry: live flood per box"
+    )
+    bench.add_argument(
+        "--backlog-per-box", type=int, default=100, help="telemetry: backlog drained per box"
+    )
+    bench.add_argument("--commands", type=int, default=200, help="telemetry: round trips")
+    bench.add_argument("--broker", help="telemetry: this broker instead of its own Mosquitto")
     bench.set_defaults(func=cmd_bench)
     box = sub.add_parser("box", help="provision telematics boxes and the MQTT broker")
     box_sub = box.add_subparsers(dest="box_command", required=True)

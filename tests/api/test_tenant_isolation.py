@@ -74,6 +74,8 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/me/profile/documents/{kind}"): SELF,
     ("GET", "/me/profile/documents/{kind}"): SELF,
     ("POST", "/me/profile/submit"): SELF,
+    ("GET", "/me/export"): SELF,
+    ("POST", "/me/erase"): SELF,
     ("GET", "/communities/public/{slug}"): PUBLIC,
     ("POST", "/communities/public/{slug}/signup"): PUBLIC,
     ("POST", "/communities/verify"): PUBLIC,

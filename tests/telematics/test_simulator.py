@@ -735,7 +735,7 @@ def test_autopilot_drives_a_whole_booking(
     runner = threading.Thread(target=simulation.run, args=(stop, 1200.0))
     runner.start()
     try:
-        eventually(lambda: simulation.completed, timeout=15)
+        eventually(lambda: simulation.completed, timeout=60)
         eventually(lambda: box.plugged)
     finally:
         stop.set()

@@ -10,6 +10,7 @@ its own parameters in its ``params.py``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -228,6 +229,24 @@ def param_values(
         rows = found[key]
         level = next((lv for lv in PRECEDENCE if lv in rows), None)
         values[key] = parameter.default if level is None else parameter.from_json(rows[level])
+    return values
+
+
+def organisation_param_values(
+    keys: list[str], organisation_ids: Iterable[int]
+) -> dict[int, dict[str, Any]]:
+    """Organisation-level parameters of several organisations in one query
+    (for work that spans organisations, such as a batch of box messages)."""
+    from flotte.accounts.models import ParameterValue
+
+    parameters = {key: get_parameter(key) for key in keys}
+    ids = set(organisation_ids)
+    values = {org: {key: p.default for key, p in parameters.items()} for org in ids}
+    rows = ParameterValue.objects.filter(
+        organisation_id__in=ids, key__in=keys, level=Level.ORGANISATION
+    ).values_list("organisation_id", "key", "value")
+    for organisation_id, key, value in rows:
+        values[organisation_id][key] = parameters[key].from_json(value)
     return values
 
 

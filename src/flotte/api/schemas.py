@@ -782,3 +782,30 @@ class RejectedSummaryOut(Schema):
     total: int
     by_reason: dict[str, int]
     last_hour: int
+
+
+# Personal data (GDPR)
+class MemberExportOut(Schema):
+    """Everything Flotte holds about you; ``about`` says what each part is."""
+
+    generated_at: str
+    about: dict[str, dict[str, str]]
+    account: dict[str, Any]
+    driver_profile: dict[str, Any] | None
+    manager_roles: list[dict[str, Any]]
+    memberships: list[dict[str, Any]]
+    approvals: list[dict[str, Any]]
+    suspensions: list[dict[str, Any]]
+    badges: list[dict[str, Any]]
+    invitations: list[dict[str, Any]]
+    bookings: list[dict[str, Any]]
+    trips: list[dict[str, Any]]
+    private_mode_switches: list[dict[str, Any]]
+    digital_keys: list[dict[str, Any]]
+    commands: list[dict[str, Any]]
+    audit_entries: list[dict[str, Any]]
+    api_tokens: list[dict[str, Any]]
+
+
+class EraseIn(In):
+    confirm: str = Field("", description='Type "ERASE" to confirm the erasure.')

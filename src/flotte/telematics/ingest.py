@@ -20,60 +20,48 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from flotte.accounts.models import Organisation
-from flotte.accounts.parameters import param_values
+from flotte.accounts.parameters import organisation_param_values
 from flotte.core import clock
 from flotte.core.tenancy import cross_tenant
 from flotte.fleet.models import Box
-from flotte.telematics import params, protocol
+from flotte.telematics import params, protocol, storage
 from flotte.telematics.models import Command, RejectedMessage, Trip
 
 log = logging.getLogger(__name__)
 
-STATE_FIELDS = (
-    # (state column, its timestamp column, telemetry attribute)
-    ("odometer_km", "odometer_at", "odometer_km"),
-    ("energy_pct", "energy_at", "energy_pct"),
-    ("ignition", "ignition_at", "ignition"),
-    ("locked", "locked_at", "locked"),
-    ("doors_closed", "doors_closed_at", "doors_closed"),
-    ("charging", "charging_at", "charging"),
-    ("key_present", "key_present_at", "key_present"),
-    ("immobilized", "immobilized_at", "immobilized"),
-)
 TELEMETRY_COLUMNS = (
-    "box_id",
-    "organisation_id",
-    "vehicle_id",
-    "seq",
-    "ts",
-    "received_at",
-    "odometer_km",
-    "energy_pct",
-    "range_km",
-    "ignition",
-    "locked",
-    "doors_closed",
-    "charging",
-    "key_present",
-    "immobilized",
-    "latitude",
-    "longitude",
-    "accuracy_m",
+    ("box_id", "bigint"),
+    ("organisation_id", "bigint"),
+    ("vehicle_id", "bigint"),
+    ("seq", "bigint"),
+    ("ts", "time"),
+    ("received_at", "time"),
+    ("odometer_km", "float"),
+    ("energy_pct", "float"),
+    ("range_km", "float"),
+    ("ignition", "bool"),
+    ("locked", "bool"),
+    ("doors_closed", "bool"),
+    ("charging", "bool"),
+    ("key_present", "bool"),
+    ("immobilized", "bool"),
+    ("latitude", "float"),
+    ("longitude", "float"),
+    ("accuracy_m", "float"),
 )
 EVENT_COLUMNS = (
-    "box_id",
-    "organisation_id",
-    "vehicle_id",
-    "seq",
-    "ts",
-    "received_at",
-    "type",
-    "source",
-    "badge_uid",
-    "booking_ref",
-    "key_id",
-    "outcome",
+    ("box_id", "bigint"),
+    ("organisation_id", "bigint"),
+    ("vehicle_id", "bigint"),
+    ("seq", "bigint"),
+    ("ts", "time"),
+    ("received_at", "time"),
+    ("type", "text"),
+    ("source", "text"),
+    ("badge_uid", "text"),
+    ("booking_ref", "text"),
+    ("key_id", "text"),
+    ("outcome", "text"),
 )
 
 
@@ -144,36 +132,13 @@ def effective_policy(policy: str, purpose: str) -> str:
 
 
 def position_policies(organisation_ids: Iterable[int]) -> dict[int, str]:
-    policies = {}
-    for organisation_id in set(organisation_ids):
-        values = param_values(
-            [params.POSITION_POLICY.key, params.POSITION_PURPOSE.key],
-            organisation=Organisation(pk=organisation_id),
-        )
-        policies[organisation_id] = effective_policy(
+    keys = [params.POSITION_POLICY.key, params.POSITION_PURPOSE.key]
+    return {
+        organisation_id: effective_policy(
             values[params.POSITION_POLICY.key], values[params.POSITION_PURPOSE.key]
         )
-    return policies
-
-
-def _db_time(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _insert_ignoring_duplicates(table: str, columns: Sequence[str], rows: list[tuple]) -> int:
-    """Insert rows, dropping those whose (box, seq) is already stored;
-    returns how many were new."""
-    if not rows:
-        return 0
-    # Table and column names are this module's constants, never input.
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        "ON CONFLICT (box_id, seq) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-        return max(cursor.rowcount, 0)
+        for organisation_id, values in organisation_param_values(keys, organisation_ids).items()
+    }
 
 
 def ingest_batch(messages: Sequence[Incoming]) -> BatchResult:
@@ -294,8 +259,8 @@ def _store_telemetry(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> 
                 box.organisation_id,
                 box.vehicle_id,
                 message.seq,
-                _db_time(message.ts),
-                _db_time(incoming.received_at),
+                message.ts,
+                incoming.received_at,
                 telemetry.odometer_km,
                 telemetry.energy_pct,
                 telemetry.range_km,
@@ -314,86 +279,44 @@ def _store_telemetry(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> 
             latest.setdefault(box.vehicle_id, []).append(
                 (message.ts, message.seq or 0, telemetry, rules.keep_in_state(telemetry))
             )
-    stored = _insert_ignoring_duplicates("telematics_telemetry", TELEMETRY_COLUMNS, records)
-    _update_states(latest, {b.vehicle_id: b.organisation_id for _, _, b in rows})
+    stored = storage.insert_new("telematics_telemetry", TELEMETRY_COLUMNS, records)
+    organisations = {b.vehicle_id: b.organisation_id for _, _, b in rows}
+    storage.merge_states(
+        [_state_row(vehicle, organisations[vehicle], seen) for vehicle, seen in latest.items()]
+    )
     return stored
 
 
-def _update_states(
-    latest: dict[int, list[Observation]],
-    organisations: dict[int | None, int | None],
-) -> None:
-    """Merge the batch into each vehicle's state, field by field, keeping
-    whichever observation is newer (in the batch or in the database)."""
-    if not latest:
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "INSERT INTO telematics_vehiclestate (vehicle_id, organisation_id, energy_kind) "
-            "VALUES (%s, %s, '') ON CONFLICT (vehicle_id) DO NOTHING",
-            [(vehicle, organisations[vehicle]) for vehicle in latest],
-        )
-        grouped: dict[str, list[list[Any]]] = {}
-        for vehicle, observations in latest.items():
-            sql, values = _state_update(vehicle, observations)
-            if sql:
-                grouped.setdefault(sql, []).append(values)
-        for sql, rows in grouped.items():
-            cursor.executemany(sql, rows)
-
-
-def _state_update(vehicle: int, observations: list[Observation]) -> tuple[str, list[Any]]:
-    newest: dict[str, tuple[dt.datetime, Any]] = {}
-
-    def offer(name: str, ts: dt.datetime, value: Any) -> None:
-        # Observations come in seq order: at the same second, the later wins.
-        if value is not None and (name not in newest or newest[name][0] <= ts):
-            newest[name] = (ts, value)
-
-    for ts, _, telemetry, position_allowed in sorted(observations, key=lambda o: (o[0], o[1])):
-        for column, _, attribute in STATE_FIELDS:
-            offer(column, ts, getattr(telemetry, attribute))
-        if telemetry.energy_pct is not None:
-            offer("energy", ts, (telemetry.energy_kind, telemetry.range_km))
-        if position_allowed:
-            offer("position", ts, (telemetry.latitude, telemetry.longitude, telemetry.accuracy_m))
-    assignments: list[str] = []
-    values: list[Any] = []
-
-    def guarded(columns: Sequence[str], stamp: str, ts: dt.datetime, new: Sequence[Any]) -> None:
-        # Timestamps have a resolution of a second: at the same second, the
-        # message stored last (the later one) wins.
-        condition = f"({stamp} IS NULL OR {stamp} <= %s)"
-        for column, value in zip(columns, new, strict=True):
-            assignments.append(f"{column} = CASE WHEN {condition} THEN %s ELSE {column} END")
-            values.extend([_db_time(ts), value])
-        assignments.append(f"{stamp} = CASE WHEN {condition} THEN %s ELSE {stamp} END")
-        values.extend([_db_time(ts), _db_time(ts)])
-
-    # The stamp column is assigned last in each group: the CASE conditions
-    # of the group read the old stamp (SET expressions see the old row).
-    for column, stamp, _ in STATE_FIELDS:
+def _state_row(vehicle: int, organisation: int | None, seen: list[Observation]) -> tuple:
+    """The newest observation of each field in the batch, as a staging row
+    (see storage.state_columns). At the same second, the later seq wins."""
+    newest: dict[str, tuple[dt.datetime, tuple[Any, ...]]] = {}
+    for ts, _, telemetry, position_allowed in sorted(seen, key=lambda o: (o[0], o[1])):
+        values = {
+            "odometer_km": (telemetry.odometer_km,),
+            "energy_pct": (telemetry.energy_pct, telemetry.energy_kind, telemetry.range_km),
+            "ignition": (telemetry.ignition,),
+            "locked": (telemetry.locked,),
+            "doors_closed": (telemetry.doors_closed,),
+            "charging": (telemetry.charging,),
+            "key_present": (telemetry.key_present,),
+            "immobilized": (telemetry.immobilized,),
+            "latitude": (telemetry.latitude, telemetry.longitude, telemetry.accuracy_m)
+            if position_allowed
+            else (None,),
+        }
+        for column, observed in values.items():
+            if observed[0] is not None:
+                newest[column] = (ts, observed)
+    row: list[Any] = [vehicle, organisation]
+    for column, _, _ in storage.STATE_GROUPS:
+        width = 1 + len(storage.COMPANIONS.get(column, ()))
         if column in newest:
-            ts, value = newest[column]
-            if column == "energy_pct" and "energy" in newest:
-                kind, range_km = newest["energy"][1]
-                guarded(
-                    ("energy_pct", "energy_kind", "range_km"), stamp, ts, (value, kind, range_km)
-                )
-            else:
-                guarded((column,), stamp, ts, (value,))
-    if "position" in newest:
-        ts, (lat, lon, accuracy) = newest["position"]
-        guarded(("latitude", "longitude", "accuracy_m"), "position_at", ts, (lat, lon, accuracy))
-    if not assignments:
-        return "", []
-    values.append(vehicle)
-    # Column names are this module's constants; values go as parameters.
-    return (
-        f"UPDATE telematics_vehiclestate SET {', '.join(assignments)} "  # noqa: S608
-        "WHERE vehicle_id = %s",
-        values,
-    )
+            ts, observed = newest[column]
+            row.extend([*observed, ts])
+        else:
+            row.extend([None] * (width + 1))
+    return tuple(row)
 
 
 def _store_events(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> int:
@@ -403,8 +326,8 @@ def _store_events(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> int
             box.organisation_id,
             box.vehicle_id,
             message.seq,
-            _db_time(message.ts) if message.ts else None,
-            _db_time(incoming.received_at),
+            message.ts,
+            incoming.received_at,
             message.event_type,
             message.source,
             message.badge_uid,
@@ -414,7 +337,7 @@ def _store_events(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> int
         )
         for message, incoming, box in rows
     ]
-    return _insert_ignoring_duplicates("telematics_boxevent", EVENT_COLUMNS, records)
+    return storage.insert_new("telematics_boxevent", EVENT_COLUMNS, records)
 
 
 def _apply_status(message: protocol.Message, incoming: Incoming, box: _BoxRow) -> None:
@@ -429,11 +352,11 @@ def _apply_status(message: protocol.Message, incoming: Incoming, box: _BoxRow) -
             "WHERE id = %s AND (status_at IS NULL OR status_at <= %s)",
             [
                 bool(message.online),
-                _db_time(at),
+                storage.db_value(at),
                 message.firmware,
                 message.firmware,
                 box.pk,
-                _db_time(at),
+                storage.db_value(at),
             ],
         )
 
@@ -458,14 +381,7 @@ def _touch_boxes(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> None
         at = min(message.ts or incoming.received_at, incoming.received_at)
         if box.pk not in seen or seen[box.pk] < at:
             seen[box.pk] = at
-    if not seen:
-        return
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE fleet_box SET last_seen_at = %s WHERE id = %s "
-            "AND (last_seen_at IS NULL OR last_seen_at < %s)",
-            [(_db_time(at), pk, _db_time(at)) for pk, at in seen.items()],
-        )
+    storage.touch_boxes(list(seen.items()))
 
 
 def reject_unhandled(incoming: Incoming, error: Exception) -> BatchResult:

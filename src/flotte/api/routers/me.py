@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
-from ninja import File, Router
+from django.contrib.auth import logout
+from django.http import FileResponse, HttpRequest, HttpResponse
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from flotte.accounts.drivers import (
@@ -14,8 +15,17 @@ from flotte.accounts.drivers import (
     profile_update,
 )
 from flotte.accounts.models import DriverApproval, DriverProfile, Membership, User
+from flotte.accounts.privacy import member_data_export, member_erase
 from flotte.api.common import actor, provided
-from flotte.api.schemas import ErrorOut, MeOut, MePatch, ProfileIn, ProfileOut
+from flotte.api.schemas import (
+    EraseIn,
+    ErrorOut,
+    MemberExportOut,
+    MeOut,
+    MePatch,
+    ProfileIn,
+    ProfileOut,
+)
 from flotte.core.audit import audit
 from flotte.core.errors import NotFound, ValidationFailed
 
@@ -148,3 +158,32 @@ def submit(request: HttpRequest) -> dict[str, Any]:
     user = actor(request)
     profile_submit(user=user)
     return profile_out(profile_of(user))
+
+
+@router.get("/export", response=MemberExportOut)
+def export(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """Everything Flotte holds about you, as a JSON file (GDPR access and
+    portability)."""
+    response["Content-Disposition"] = 'attachment; filename="flotte-data.json"'
+    return member_data_export(actor(request))
+
+
+ERASE_CONFIRMATION = "ERASE"
+
+
+@router.post("/erase", response={204: None, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def erase(request: HttpRequest, payload: EraseIn) -> Status[None]:
+    """Erase your account and personal data (GDPR). Send
+    ``{"confirm": "ERASE"}``. Refused while you have a booking confirmed or
+    under way. Bookings and their amounts are kept, anonymised, for the
+    organisations' accounting. You are logged out."""
+    if payload.confirm != ERASE_CONFIRMATION:
+        raise ValidationFailed(
+            f'send {{"confirm": "{ERASE_CONFIRMATION}"}} to erase your account',
+            code="confirmation_required",
+            fields={"confirm": f'type "{ERASE_CONFIRMATION}"'},
+        )
+    user = actor(request)
+    member_erase(actor=user, user=user)
+    logout(request)
+    return Status(204, None)

@@ -1,0 +1,372 @@
+"""`flotte bench telemetry`: the gateway under a flood of box messages.
+
+In a throw-away database (PostgreSQL when DATABASE_URL points there), with
+its own Mosquitto on a free port (or the broker given with ``--broker``) and
+one ``flotte gateway`` process:
+
+- **live**: publisher processes flood the broker with the telemetry of N
+  boxes (1 % of it sent twice, as QoS 1 redeliveries are) while the gateway
+  stores it; the rate is rows stored per second, from the first publish to
+  the last row;
+- **backlog**: the gateway is stopped, messages pile up in its broker
+  session, and the gateway drains them: its rate without publishers
+  competing for the two cores;
+- **commands**: round trips through the API (``POST`` a command, a box
+  acknowledges it, ``GET`` until the state says acked), p50 and p95.
+
+It checks that nothing was lost: every unique message is stored once and
+every duplicate dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flotte.telematics.broker import free_port
+
+DUPLICATE_EVERY = 100
+CONNECTIONS_PER_PUBLISHER = 4
+
+
+@contextmanager
+def own_mosquitto() -> Iterator[str]:
+    """A Mosquitto for the benchmark, tuned as docs/operations.md advises:
+    queues large enough that a gateway restart loses nothing."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    if not Path(binary).exists():
+        raise RuntimeError("mosquitto is not installed: give --broker mqtt://host:port")
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="flotte-bench-mqtt-"))
+    config = folder / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\n"
+        "allow_anonymous true\n"
+        "persistence false\n"
+        "max_queued_messages 0\n"
+        "max_queued_bytes 0\n"
+        "max_inflight_messages 0\n"
+        f"log_dest file {folder / 'mosquitto.log'}\n"
+        f"user {os.environ.get('USER', 'root')}\n"
+    )
+    process = subprocess.Popen([binary, "-c", str(config)])  # noqa: S603
+    try:
+        _wait_port(port)
+        yield f"mqtt://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _wait_port(port: int, timeout: float = 10.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+def _seed(boxes: int) -> dict[str, Any]:
+    from flotte.accounts.models import Organisation, OrganisationManager, User
+    from flotte.core import clock
+    from flotte.fleet.models import Box, Station, Vehicle
+
+    now = clock.now()
+    org = Organisation.objects.create(name="Banc télémétrie", slug="bench-telemetry")
+    station = Station.objects.create(
+        organisation=org,
+        name="Dépôt",
+        address="1 rue du Banc",
+        latitude=Decimal("44.933000"),
+        longitude=Decimal("4.892000"),
+        capacity=boxes,
+    )
+    vehicles = Vehicle.objects.bulk_create(
+        Vehicle(
+            organisation=org,
+            plate=f"BT-{n:04d}",
+            make="Renault",
+            model="Zoe",
+            energy=Vehicle.Energy.ELECTRIC,
+            range_km=300,
+            consumption_per_100km=Decimal("17.2"),
+            home_station=station,
+        )
+        for n in range(boxes)
+    )
+    Box.objects.bulk_create(
+        Box(
+            box_id=f"bench-{n:05d}",
+            organisation=org,
+            vehicle=vehicle,
+            secret_hash="!",
+            provisioned_at=now,
+        )
+        for n, vehicle in enumerate(vehicles)
+    )
+    manager = User.objects.create_user("bench-manager@flotte.example", "bench-password-2026")
+    OrganisationManager.objects.create(user=manager, organisation=org, since=now)
+    return {"manager": manager, "vehicles": [v.pk for v in vehicles]}
+
+
+def _payloads(box_ids: list[str], per_box: int, first_seq: int) -> Iterator[tuple[str, bytes]]:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    for i in range(per_box):
+        for n, box_id in enumerate(box_ids):
+            body = {
+                "ts": stamp,
+                "seq": first_seq + i,
+                "odometer_km": 10_000 + n + i * 0.1,
+                "energy": {"kind": "soc", "pct": 80 - (i % 50) * 0.5, "range_km": 200},
+                "ignition": True,
+                "locked": False,
+                "doors_closed": True,
+                "charging": False,
+                "key_present": False,
+                "immobilized": False,
+                "position": {"lat": 44.93 + i * 1e-4, "lon": 4.89, "accuracy_m": 8},
+            }
+            yield f"flotte/v1/boxes/{box_id}/telemetry", json.dumps(body).encode()
+
+
+def _publish(url: str, box_ids: list[str], per_box: int, first_seq: int, done: Any) -> None:
+    """A publisher process: floods the broker with QoS 1 telemetry, 1 % of
+    it twice; reports (messages sent, seconds)."""
+    import paho.mqtt.client as mqtt
+
+    from flotte.telematics.publisher import connect_args
+
+    args = connect_args(url)
+    clients = []
+    for n in range(CONNECTIONS_PER_PUBLISHER):
+        client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=f"bench-pub-{os.getpid()}-{n}"
+        )
+        client.max_inflight_messages_set(1000)
+        client.max_queued_messages_set(0)
+        client.connect(args["host"], args["port"])
+        client.loop_start()
+        clients.append(client)
+    began = time.monotonic()
+    sent = 0
+    last = None
+    for index, (topic, payload) in enumerate(_payloads(box_ids, per_box, first_seq)):
+        client = clients[index % len(clients)]
+        last = client.publish(topic, payload, qos=1)
+        sent += 1
+        if index % DUPLICATE_EVERY == 0:
+            last = client.publish(topic, payload, qos=1)
+            sent += 1
+    if last is not None:
+        last.wait_for_publish(120)
+    for client in clients:
+        client.disconnect()
+        client.loop_stop()
+    done.put((sent, time.monotonic() - began))
+
+
+def _stored(first_seq: int) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM telematics_telemetry WHERE seq >= %s", [first_seq])
+        return int(cursor.fetchone()[0])
+
+
+def _flood(
+    url: str, box_ids: list[str], per_box: int, first_seq: int, publishers: int
+) -> dict[str, Any]:
+    context = multiprocessing.get_context("fork")
+    done = context.Queue()
+    shares = [box_ids[n::publishers] for n in range(publishers)]
+    processes = [
+        context.Process(target=_publish, args=(url, share, per_box, first_seq, done))
+        for share in shares
+    ]
+    for process in processes:
+        process.start()
+    reports = [done.get(timeout=600) for _ in processes]
+    for process in processes:
+        process.join(30)
+    unique = len(box_ids) * per_box
+    sent = sum(count for count, _ in reports)
+    return {"unique": unique, "sent": sent, "publish_seconds": max(s for _, s in reports)}
+
+
+def _wait_stored(first_seq: int, expected: int, timeout: float) -> tuple[int, float]:
+    """Rows stored once they stop growing or reach ``expected``; and when."""
+    deadline = time.monotonic() + timeout
+    count, last_change, last_count = 0, time.monotonic(), -1
+    while time.monotonic() < deadline:
+        count = _stored(first_seq)
+        if count != last_count:
+            last_change, last_count = time.monotonic(), count
+        if count >= expected or time.monotonic() - last_change > 15:
+            break
+        time.sleep(0.1)
+    return count, last_change
+
+
+class _GatewayProcess:
+    def __init__(self, database_url: str, broker_url: str) -> None:
+        self.env = {**os.environ, "DATABASE_URL": database_url, "MQTT_URL": broker_url}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flotte.cli", "gateway", "--client-id", "bench-gateway"],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(30)
+            self.process = None
+
+
+def _round_trips(url: str, seeded: dict[str, Any], count: int) -> list[float]:
+    """Commands through the API, acknowledged by a responder standing for the
+    boxes; milliseconds from the POST to the GET that shows 'acked'."""
+    import paho.mqtt.client as mqtt
+    from django.test import Client
+
+    from flotte.telematics.publisher import MqttPublisher, connect_args, use_publisher
+
+    args = connect_args(url)
+    responder = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-boxes")
+
+    def answer(client: Any, _: Any, message: Any) -> None:
+        command = json.loads(message.payload)
+        topic = message.topic.rsplit("/", 1)[0] + "/acks"
+        ack = {"command_id": command["command_id"], "status": "ok", "detail": ""}
+        client.publish(topic, json.dumps(ack), qos=1)
+
+    responder.on_message = answer
+    responder.connect(args["host"], args["port"])
+    responder.subscribe("flotte/v1/boxes/+/commands", qos=1)
+    responder.loop_start()
+    publisher = MqttPublisher(url)
+    old = use_publisher(publisher)
+    web = Client()
+    web.force_login(seeded["manager"])
+    timings = []
+    try:
+        time.sleep(0.5)
+        for n in range(count):
+            vehicle = seeded["vehicles"][n % len(seeded["vehicles"])]
+            began = time.perf_counter()
+            response = web.post(
+                f"/api/v1/vehicles/{vehicle}/commands",
+                {"kind": "locate"},
+                content_type="application/json",
+            )
+            if response.status_code != 202:
+                raise RuntimeError(f"command refused: {response.content!r}")
+            command_id = response.json()["id"]
+            while time.perf_counter() - began < 10:
+                if web.get(f"/api/v1/commands/{command_id}").json()["state"] == "acked":
+                    break
+                time.sleep(0.002)
+            timings.append((time.perf_counter() - began) * 1000)
+    finally:
+        use_publisher(old)
+        publisher.close()
+        responder.loop_stop()
+        responder.disconnect()
+    return timings
+
+
+def run_telemetry_benchmark(
+    *, boxes: int, per_box: int, backlog_per_box: int, commands: int, broker: str | None
+) -> dict[str, Any]:
+    from django.db import connection
+
+    from flotte.benchmarks import throwaway_database
+    from flotte.core.context import origin
+    from flotte.core.tenancy import cross_tenant
+
+    publishers = max(1, (os.cpu_count() or 2) - 1)
+    with throwaway_database() as database_url, _broker(broker) as url:
+        with cross_tenant("benchmark"), origin("cli"):
+            seeded = _seed(boxes)
+            box_ids = [f"bench-{n:05d}" for n in range(boxes)]
+            connection.close()
+            gateway = _GatewayProcess(database_url, url)
+            gateway.start()
+            try:
+                # Warm-up: one message per box, which also proves the gateway
+                # is connected and subscribed before the clock starts.
+                _flood(url, box_ids, 1, 1, publishers)
+                _wait_stored(1, boxes, 60)
+                began = time.monotonic()
+                live = _flood(url, box_ids, per_box, 1_000, publishers)
+                live_stored, live_done = _wait_stored(1_000, live["unique"], 600)
+                live_seconds = live_done - began
+                gateway.stop()
+                backlog_seq = 1_000 + per_box
+                backlog = _flood(url, box_ids, backlog_per_box, backlog_seq, publishers)
+                began = time.monotonic()
+                gateway.start()
+                backlog_stored, backlog_done = _wait_stored(backlog_seq, backlog["unique"], 600)
+                backlog_seconds = backlog_done - began
+                timings = _round_trips(url, seeded, commands)
+            finally:
+                gateway.stop()
+        quantiles = statistics.quantiles(timings, n=100)
+        return {
+            "database": connection.vendor,
+            "broker": "own mosquitto" if broker is None else broker,
+            "boxes": boxes,
+            "publisher_processes": publishers,
+            "live": {
+                "messages_sent": live["sent"],
+                "unique_messages": live["unique"],
+                "rows_stored": live_stored,
+                "duplicates_dropped": live["sent"] - live_stored,
+                "lost": live["unique"] - live_stored,
+                "publish_rate_per_s": round(live["sent"] / live["publish_seconds"]),
+                "stored_per_s": round(live_stored / live_seconds),
+            },
+            "backlog": {
+                "messages_sent": backlog["sent"],
+                "rows_stored": backlog_stored,
+                "duplicates_dropped": backlog["sent"] - backlog_stored,
+                "lost": backlog["unique"] - backlog_stored,
+                "stored_per_s": round(backlog_stored / backlog_seconds),
+            },
+            "commands": {
+                "round_trips": len(timings),
+                "p50_ms": round(statistics.median(timings), 1),
+                "p95_ms": round(quantiles[94], 1),
+            },
+        }
+
+
+@contextmanager
+def _broker(url: str | None) -> Iterator[str]:
+    if url:
+        yield url
+        return
+    with own_mosquitto() as own:
+        yield own
