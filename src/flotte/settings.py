@@ -69,8 +69,8 @@ GATEWAY_SHARE_GROUP = env.text(
     "GATEWAY_SHARE_GROUP",
     "gw-" + hashlib.sha256(f"flotte-gateway:{SECRET_KEY}".encode()).hexdigest()[:20],
 )
-GATEWAY_BATCH_SIZE = env.number("GATEWAY_BATCH_SIZE", 500, minimum=1)
-GATEWAY_BATCH_WAIT_MS = env.number("GATEWAY_BATCH_WAIT_MS", 50, minimum=1)
+GATEWAY_BATCH_SIZE = env.number("GATEWAY_BATCH_SIZE", 2000, minimum=1)
+GATEWAY_BATCH_WAIT_MS = env.number("GATEWAY_BATCH_WAIT_MS", 20, minimum=1)
 # Payments: empty means card payment is not offered.
 STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET")

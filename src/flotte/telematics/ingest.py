@@ -230,10 +230,12 @@ def _privacy(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> dict[int
     if not vehicles:
         return {}
     policies = position_policies(org for org in vehicles.values() if org is not None)
+    # Few trips are private at any time: fetch them all rather than filter
+    # by the batch's vehicles.
     private = set(
-        Trip.objects.filter(
-            vehicle_id__in=vehicles, ended_at__isnull=True, private_mode=True
-        ).values_list("vehicle_id", flat=True)
+        Trip.objects.filter(ended_at__isnull=True, private_mode=True).values_list(
+            "vehicle_id", flat=True
+        )
     )
     return {
         vehicle: Privacy(policies.get(org or 0, "never"), vehicle in private)
