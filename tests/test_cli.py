@@ -208,3 +208,9 @@ def test_box_mosquitto_config_tells_a_path_it_cannot_write(
     args = ["--passwd", str(missing / "passwd"), "--acl", str(tmp_path / "acl")]
     assert main(["box", "mosquitto-config", *args]) == 1
     assert f"cannot write {missing / 'passwd'}" in capsys.readouterr().err
+
+
+def test_the_gateway_needs_a_broker_url(settings: Any, capsys: Any) -> None:
+    settings.MQTT_URL = ""
+    assert main(["gateway"]) == 2
+    assert "MQTT_URL" in capsys.readouterr().err

@@ -77,3 +77,21 @@ class FakeBox:
 
 def send(*messages: Incoming) -> BatchResult:
     return ingest_batch(list(messages))
+
+
+def private_trip(tenant: Any) -> Any:
+    """A private trip under way on the tenant's vehicle, in private mode."""
+    from flotte.booking.models import Booking
+    from flotte.telematics.models import Trip
+    from tests.booking.test_services import NOW, book
+
+    with clock.frozen(NOW - dt.timedelta(hours=3)):
+        booking = book(tenant, -1, 3)
+    Booking.objects.filter(pk=booking.pk).update(state=Booking.State.STARTED)
+    return Trip.objects.create(
+        booking=booking,
+        organisation=tenant.organisation,
+        vehicle=tenant.vehicle,
+        started_at=NOW - dt.timedelta(hours=1),
+        private_mode=True,
+    )

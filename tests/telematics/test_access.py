@@ -22,11 +22,11 @@ from flotte.telematics.access import (
     access_sweep,
     box_config_refresh,
 )
-from flotte.telematics.models import Trip
 from flotte.telematics.protocol import format_ts
 from flotte.telematics.publisher import RecordingPublisher, use_publisher
 from tests.booking.test_services import NOW, book, hours, set_param
 from tests.conftest import Tenant
+from tests.telematics.messages import private_trip
 
 
 @pytest.fixture(autouse=True)
@@ -363,25 +363,12 @@ def test_always_without_a_purpose_is_sent_as_booking_edges(
     ]
 
 
-def _private_trip(tenant: Tenant) -> Trip:
-    with clock.frozen(NOW - dt.timedelta(hours=3)):
-        booking = book(tenant, -1, 3)
-    Booking.objects.filter(pk=booking.pk).update(state=Booking.State.STARTED)
-    return Trip.objects.create(
-        booking=booking,
-        organisation=tenant.organisation,
-        vehicle=tenant.vehicle,
-        started_at=NOW - dt.timedelta(hours=1),
-        private_mode=True,
-    )
-
-
 def test_a_private_trip_asks_for_parked_positions_only(
     alice: Tenant, published: RecordingPublisher
 ) -> None:
     set_param(alice, params.POSITION_POLICY.key, "always")
     set_param(alice, params.POSITION_PURPOSE.key, "vol des véhicules de service")
-    _private_trip(alice)
+    private_trip(alice)
     box_config_refresh(alice.box.pk)
     [(payload, _)] = config_sent(published, alice)
     assert payload["send_position"] == "parked_only"
@@ -389,7 +376,7 @@ def test_a_private_trip_asks_for_parked_positions_only(
 
 def test_a_private_trip_keeps_never_as_never(alice: Tenant, published: RecordingPublisher) -> None:
     set_param(alice, params.POSITION_POLICY.key, "never")
-    _private_trip(alice)
+    private_trip(alice)
     box_config_refresh(alice.box.pk)
     [(payload, _)] = config_sent(published, alice)
     assert payload["send_position"] == "never"

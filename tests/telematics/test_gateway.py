@@ -226,3 +226,19 @@ def test_gateways_share_the_load_without_loss_or_double_storage(
         running.stop()
     for client in clients:
         client.close()
+
+
+def test_the_embedded_default_starts_a_broker_and_its_gateway(box: Box) -> None:
+    from flotte.telematics.publisher import broker_url, set_embedded_url
+    from flotte.telematics.runtime import start_embedded
+
+    telematics = start_embedded()
+    try:
+        assert broker_url() == telematics.broker.url
+        client = BoxClient(telematics.broker.url, box.box_id)
+        client.telemetry(3)
+        assert wait_for(lambda: stored(box) == 3)
+        client.close()
+    finally:
+        telematics.stop()
+        set_embedded_url("")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.fleet.models import Box
 from flotte.telematics import params
@@ -25,8 +24,9 @@ from flotte.telematics.models import (
     VehicleState,
 )
 from flotte.telematics.protocol import format_ts
-from tests.booking.test_services import NOW, book, set_param
+from tests.booking.test_services import NOW, set_param
 from tests.conftest import Tenant
+from tests.telematics.messages import private_trip
 
 POSITION = {"lat": 44.933, "lon": 4.892, "accuracy_m": 8}
 
@@ -414,23 +414,10 @@ def test_always_without_a_purpose_acts_as_booking_edges(alice: Tenant) -> None:
     assert (state.latitude, state.position_at) == (44.933, minutes_ago(5))
 
 
-def _private_trip(tenant: Tenant) -> Trip:
-    with clock.frozen(NOW - dt.timedelta(hours=3)):
-        booking = book(tenant, -1, 3)
-    Booking.objects.filter(pk=booking.pk).update(state=Booking.State.STARTED)
-    return Trip.objects.create(
-        booking=booking,
-        organisation=tenant.organisation,
-        vehicle=tenant.vehicle,
-        started_at=NOW - dt.timedelta(hours=1),
-        private_mode=True,
-    )
-
-
 def test_a_private_trip_hides_the_driving_positions(alice: Tenant) -> None:
     set_param(alice, params.POSITION_POLICY.key, "always")
     set_param(alice, params.POSITION_PURPOSE.key, "vol des véhicules de service")
-    _private_trip(alice)
+    private_trip(alice)
     ingest_batch([telemetry(alice, 1, minutes_ago(1), ignition=True, position=POSITION)])
     assert history(alice)[0].latitude is None
     state = state_of(alice)
@@ -438,7 +425,7 @@ def test_a_private_trip_hides_the_driving_positions(alice: Tenant) -> None:
 
 
 def test_a_private_trip_still_keeps_the_parked_position_for_the_return(alice: Tenant) -> None:
-    _private_trip(alice)
+    private_trip(alice)
     ingest_batch([telemetry(alice, 1, minutes_ago(1), ignition=False, position=POSITION)])
     assert history(alice)[0].latitude is None
     assert state_of(alice).latitude == 44.933
@@ -447,7 +434,7 @@ def test_a_private_trip_still_keeps_the_parked_position_for_the_return(alice: Te
 def test_a_trip_no_longer_private_keeps_positions_again(alice: Tenant) -> None:
     set_param(alice, params.POSITION_POLICY.key, "always")
     set_param(alice, params.POSITION_PURPOSE.key, "vol des véhicules de service")
-    trip = _private_trip(alice)
+    trip = private_trip(alice)
     Trip.objects.filter(pk=trip.pk).update(private_mode=False)
     ingest_batch([telemetry(alice, 1, minutes_ago(1), ignition=True, position=POSITION)])
     assert history(alice)[0].latitude == 44.933

@@ -168,16 +168,17 @@ def _publish(url: str, box_ids: list[str], per_box: int, first_seq: int, done: A
         clients.append(client)
     began = time.monotonic()
     sent = 0
-    last = None
+    last: dict[int, Any] = {}
     for index, (topic, payload) in enumerate(_payloads(box_ids, per_box, first_seq)):
-        client = clients[index % len(clients)]
-        last = client.publish(topic, payload, qos=1)
+        n = index % len(clients)
+        last[n] = clients[n].publish(topic, payload, qos=1)
         sent += 1
         if index % DUPLICATE_EVERY == 0:
-            last = client.publish(topic, payload, qos=1)
+            last[n] = clients[n].publish(topic, payload, qos=1)
             sent += 1
-    if last is not None:
-        last.wait_for_publish(120)
+    # Each connection's last message acknowledged: the broker has them all.
+    for info in last.values():
+        info.wait_for_publish(120)
     for client in clients:
         client.disconnect()
         client.loop_stop()

@@ -50,10 +50,10 @@ class VehicleState(models.Model):
         return f"state of vehicle {self.vehicle_id}"
 
 
-class Telemetry(models.Model):
-    """One telemetry message, as observed by the box. No speed is ever kept;
-    positions only as the organisation's policy allows, and purged after the
-    retention period."""
+class BoxRecord(models.Model):
+    """What every sequenced box message keeps: which box (and, at the time,
+    which organisation and vehicle), its number and when it was observed
+    and received."""
 
     box = models.ForeignKey("fleet.Box", on_delete=models.CASCADE, related_name="+")
     organisation = models.ForeignKey(
@@ -65,6 +65,16 @@ class Telemetry(models.Model):
     seq = models.BigIntegerField()
     ts = models.DateTimeField()
     received_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class Telemetry(BoxRecord):
+    """One telemetry message, as observed by the box. No speed is ever kept;
+    positions only as the organisation's policy allows, and purged after the
+    retention period."""
+
     odometer_km = models.FloatField(null=True)
     energy_pct = models.FloatField(null=True)
     range_km = models.FloatField(null=True)
@@ -91,7 +101,7 @@ class Telemetry(models.Model):
         return f"telemetry {self.box_id}#{self.seq}"
 
 
-class BoxEvent(models.Model):
+class BoxEvent(BoxRecord):
     class Type(models.TextChoices):
         BADGE = "badge", _("badge presented")
         KEY_PRESENTED = "key_presented", _("digital key presented")
@@ -108,16 +118,6 @@ class BoxEvent(models.Model):
         CRASH = "crash", _("crash")
         DOOR_OPENED_UNAUTHORIZED = "door_opened_unauthorized", _("door opened without access")
 
-    box = models.ForeignKey("fleet.Box", on_delete=models.CASCADE, related_name="+")
-    organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    vehicle = models.ForeignKey(
-        "fleet.Vehicle", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    seq = models.BigIntegerField()
-    ts = models.DateTimeField()
-    received_at = models.DateTimeField()
     type = models.CharField(max_length=30, choices=Type.choices)
     source = models.CharField(max_length=10, blank=True)
     badge_uid = models.CharField(max_length=20, blank=True)
