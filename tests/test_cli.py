@@ -214,3 +214,9 @@ def test_the_gateway_needs_a_broker_url(settings: Any, capsys: Any) -> None:
     settings.MQTT_URL = ""
     assert main(["gateway"]) == 2
     assert "MQTT_URL" in capsys.readouterr().err
+
+
+def test_simulate_needs_a_broker(settings: Any, capsys: Any) -> None:
+    settings.MQTT_URL = ""
+    assert main(["simulate", "--boxes", "1"]) == 2
+    assert "--broker" in capsys.readouterr().err

@@ -116,6 +116,44 @@ def cmd_gateway(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Simulated boxes for the first N fitted boxes, on the broker of
+    MQTT_URL (or --broker), until interrupted."""
+    import logging
+
+    from django.conf import settings
+
+    from flotte.telematics.demo import box_specs, rotated_secrets, simulation_of, traffic
+
+    url = args.broker or settings.MQTT_URL
+    if not url:
+        sys.stderr.write("flotte simulate: set MQTT_URL or give --broker mqtt://host:port\n")
+        return 2
+    logging.basicConfig(level=logging.INFO)
+    secrets = None
+    if args.rotate_secrets:
+        from flotte.core.context import origin
+        from flotte.core.tenancy import cross_tenant
+
+        with cross_tenant("operator's simulated boxes"), origin("cli"):
+            ids = [spec.box_id for spec in box_specs(limit=args.boxes)]
+            secrets = rotated_secrets(ids, _operator())
+        sys.stderr.write(
+            f"Issued new secrets to {len(secrets)} boxes: run `flotte box mosquitto-config` "
+            "and reload Mosquitto before they can log in.\n"
+        )
+    simulation = simulation_of(url, boxes=args.boxes, secrets=secrets)
+    stop = threading.Event()
+    if args.traffic:
+        threading.Thread(target=traffic, args=(stop,), daemon=True).start()
+    sys.stderr.write(f"{len(simulation.boxes)} simulated boxes on {url}; Ctrl-C to stop\n")
+    try:
+        simulation.run(stop, args.speedup)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     cmd_migrate(args)
     cmd_seed_demo(args)
@@ -358,6 +396,19 @@ def build_parser() -> argparse.ArgumentParser:
     gateway = sub.add_parser("gateway", help="receive the boxes' messages (needs MQTT_URL)")
     gateway.add_argument("--client-id", help="MQTT client id (unique per gateway process)")
     gateway.set_defaults(func=cmd_gateway)
+    simulate = sub.add_parser("simulate", help="run simulated boxes on the broker")
+    simulate.add_argument("--boxes", type=int, default=None, help="how many (default: all)")
+    simulate.add_argument("--speedup", type=float, default=10.0, help="simulated time per second")
+    simulate.add_argument("--broker", help="broker URL (default: MQTT_URL)")
+    simulate.add_argument(
+        "--traffic", action="store_true", help="also book idle cars now and then, as the demo does"
+    )
+    simulate.add_argument(
+        "--rotate-secrets",
+        action="store_true",
+        help="issue the simulated boxes new secrets, for a broker that checks passwords",
+    )
+    simulate.set_defaults(func=cmd_simulate)
     bench = sub.add_parser("bench", help="run a benchmark and print its figures")
     bench.add_argument("what", choices=["api", "booking", "telemetry"])
     bench.add_argument("--requests", type=int, default=200, help="requests per case")

@@ -401,3 +401,21 @@ def test_a_config_the_broker_did_not_take_is_sent_again(
         use_publisher(old)
     assert box_config_refresh(alice.box.pk) is True
     assert len(config_sent(published, alice)) == 1
+
+
+def test_a_member_who_leaves_the_community_no_longer_opens_the_car(
+    alice: Tenant, published: RecordingPublisher, django_capture_on_commit_callbacks: Any
+) -> None:
+    from flotte.accounts.models import Membership
+    from flotte.accounts.organisations import membership_end
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(alice, 2, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_end(
+            actor=alice.manager,
+            membership=Membership.objects.get(user=alice.member, community=alice.community),
+        )
+    assert access_sent(published, alice)[-1][0]["entries"] == []
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.CONFIRMED  # kept on record

@@ -51,3 +51,21 @@ def test_demo_traffic_books_an_idle_car_for_a_member_with_a_badge(
     boxes = {topic.split("/")[3] for topic, _, _ in published.sent if topic.endswith("/access")}
     assert boxes == {first.vehicle.box.box_id, second.vehicle.box.box_id}
     assert not Command.objects.exists()
+
+
+def test_simulating_boxes_on_a_broker_that_checks_passwords_issues_them_new_secrets(
+    demo: None,
+) -> None:
+    from flotte.accounts.models import User
+    from flotte.fleet.services import box_check_secret
+    from flotte.telematics.demo import rotated_secrets, simulation_of
+
+    operator = User.objects.get(is_operator=True)
+    ids = [spec.box_id for spec in box_specs(limit=2)]
+    secrets = rotated_secrets(ids, operator)
+    assert set(secrets) == set(ids)
+    for box in Box.objects.filter(box_id__in=ids):
+        assert box_check_secret(box, secrets[box.box_id])
+    simulation = simulation_of("mqtt://127.0.0.1:1", boxes=2, secrets=secrets)
+    assert [b.box_id for b in simulation.boxes] == ids
+    assert all(b._password == secrets[b.box_id] for b in simulation.boxes)

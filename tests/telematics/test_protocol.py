@@ -355,3 +355,9 @@ def test_format_ts_writes_rfc3339_utc_with_a_z() -> None:
     assert protocol.format_ts(dt.datetime(2026, 12, 1, 9, 0, 30, 123, tzinfo=paris)) == (
         "2026-12-01T08:00:30Z"
     )
+
+
+def test_a_message_naming_another_box_is_on_the_wrong_topic() -> None:
+    error = refused("telemetry", raw(telemetry(box_id="box-bob")))
+    assert (error.reason, error.box_id) == ("wrong_topic", "box-alice")
+    assert parse(topic("telemetry"), raw(telemetry(box_id="box-alice")), NOW).box_id == "box-alice"

@@ -26,7 +26,6 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 import flotte.telematics.simulator as simulator_package
-from flotte.telematics.broker import EmbeddedBroker
 from flotte.telematics.simulator import BoxSpec, SimulatedBox, Simulation, Station
 
 T0 = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
@@ -72,7 +71,7 @@ class Seen:
 class Platform:
     """Subscribes to every box; publishes like the platform would."""
 
-    def __init__(self, broker: EmbeddedBroker) -> None:
+    def __init__(self, broker: Any) -> None:
         self._lock = threading.Lock()
         self.seen: list[Seen] = []
         self.client = mqtt.Client(
@@ -144,7 +143,7 @@ class Platform:
         return self.wait_for(box_id, "acks", lambda a: a["command_id"] == command_id, acked + 1)
 
 
-def retained(broker: EmbeddedBroker, topic: str) -> Seen:
+def retained(broker: Any, topic: str) -> Seen:
     """What a newcomer subscribing to ``topic`` is given."""
     got: list[Seen] = []
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"late-{uuid4().hex[:8]}")
@@ -161,14 +160,18 @@ def retained(broker: EmbeddedBroker, topic: str) -> Seen:
 
 
 @pytest.fixture(scope="module")
-def broker() -> Iterator[EmbeddedBroker]:
-    started = EmbeddedBroker().start()
-    yield started
-    started.stop()
+def broker(mqtt_url: str) -> Any:
+    """The session's broker: in process, or Mosquitto in CI's second pass."""
+    from types import SimpleNamespace
+
+    from flotte.telematics.publisher import connect_args
+
+    args = connect_args(mqtt_url)
+    return SimpleNamespace(host=args["host"], port=args["port"], url=mqtt_url)
 
 
 @pytest.fixture(scope="module")
-def platform(broker: EmbeddedBroker) -> Iterator[Platform]:
+def platform(broker: Any) -> Iterator[Platform]:
     watcher = Platform(broker)
     yield watcher
     watcher.client.disconnect()
@@ -181,7 +184,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_box(broker: EmbeddedBroker, clock: FakeClock) -> Iterator[Callable[..., SimulatedBox]]:
+def make_box(broker: Any, clock: FakeClock) -> Iterator[Callable[..., SimulatedBox]]:
     made: list[SimulatedBox] = []
 
     def make(
@@ -244,7 +247,7 @@ def grant(
 
 
 def test_status_is_retained_and_the_last_will_fires_on_an_abrupt_drop(
-    broker: EmbeddedBroker, platform: Platform, box: SimulatedBox
+    broker: Any, platform: Platform, box: SimulatedBox
 ) -> None:
     status = platform.wait_for(box.box_id, "status")
     assert status == {"online": True, "firmware": "1.4.2", "ts": iso(T0), "seq": status["seq"]}

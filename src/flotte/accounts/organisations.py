@@ -200,6 +200,10 @@ def membership_end(*, actor: User, membership: Membership) -> None:
         data={"user": membership.user_id, "community": membership.community.slug},
     )
     membership.delete()
+    from flotte.telematics.access import member_access_changed
+
+    # Their bookings no longer open the cars of this community's boxes.
+    member_access_changed(membership.user_id, membership.community.organisation_id)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Q
 
-from flotte.accounts.models import Organisation, Suspension
+from flotte.accounts.models import Membership, Organisation, Suspension
 from flotte.accounts.parameters import param_values
 from flotte.booking import params as booking_params
 from flotte.booking.models import Booking
@@ -60,6 +60,13 @@ def access_entries(box: Box, now: dt.datetime) -> list[dict[str, str]]:
         )
         if s.in_force_at(now)
     }
+    # A member who left the community keeps their booking on record, but
+    # it no longer opens the car.
+    members_still = set(
+        Membership.objects.filter(
+            user_id__in=members, community_id__in={b.community_id for b in bookings}
+        ).values_list("user_id", "community_id")
+    )
     badges: dict[int, list[str]] = {}
     for user_id, uid in Badge.objects.filter(
         organisation_id=box.organisation_id, user_id__in=members, active=True
@@ -67,7 +74,9 @@ def access_entries(box: Box, now: dt.datetime) -> list[dict[str, str]]:
         badges.setdefault(user_id, []).append(uid)
     entries = []
     for booking in bookings:
-        if booking.member_id in suspended:
+        if booking.member_id in suspended or (
+            (booking.member_id, booking.community_id) not in members_still
+        ):
             continue
         until = booking.end
         if booking.state == Booking.State.STARTED:

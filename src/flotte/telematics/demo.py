@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from django.db import close_old_connections
 
-from flotte.accounts.models import Membership
+from flotte.accounts.models import Membership, User
 from flotte.booking.models import Booking
 from flotte.booking.services import booking_create
 from flotte.core import clock
@@ -130,12 +130,33 @@ def traffic(stop: threading.Event, seed: int = 2026) -> None:
         stop.wait(TRAFFIC_EVERY.total_seconds())
 
 
+def simulation_of(
+    url: str, *, boxes: int | None = None, secrets: dict[str, str] | None = None
+) -> Simulation:
+    """The autopilot over simulated twins of the first ``boxes`` fitted boxes."""
+    specs = box_specs(limit=boxes)
+    return Simulation(simulated_boxes(url, specs, secrets or {}), stations(), seed=2026)
+
+
 def start_demo_simulation(url: str, stop: threading.Event, *, speedup: float = 10.0) -> Simulation:
     """The simulated boxes of every demo vehicle and the demo traffic, in
     background threads until ``stop`` is set."""
-    simulation = Simulation(simulated_boxes(url, box_specs(), {}), stations(), seed=2026)
+    simulation = simulation_of(url)
     threading.Thread(
         target=simulation.run, args=(stop, speedup), name="flotte-simulator", daemon=True
     ).start()
     threading.Thread(target=traffic, args=(stop,), name="flotte-demo-traffic", daemon=True).start()
     return simulation
+
+
+def rotated_secrets(box_ids: list[str], operator: User) -> dict[str, str]:
+    """New secrets for the boxes the simulator stands for, so that it can log
+    in to a broker that checks passwords (the real boxes' secrets are only
+    kept hashed)."""
+    from flotte.fleet.services import box_secret_rotate
+
+    with cross_tenant("simulated boxes' secrets"):
+        return {
+            box.box_id: box_secret_rotate(actor=operator, box=box)
+            for box in Box.objects.filter(box_id__in=box_ids)
+        }

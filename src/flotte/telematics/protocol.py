@@ -199,6 +199,11 @@ def parse(topic_name: str, payload: bytes, now: dt.datetime) -> Message:
         raise Rejected("invalid_json", "not valid UTF-8 JSON", box_id) from None
     if not isinstance(data, dict):
         raise Rejected("invalid_json", "not a JSON object", box_id)
+    claimed = data.get("box_id")
+    if claimed is not None and claimed != box_id:
+        # The broker's ACL keeps each box to its own topics; a message that
+        # names another box was relayed or forged.
+        raise Rejected("wrong_topic", f"a message of box {str(claimed)[:64]}", box_id)
     try:
         return _parse(box_id, leaf, data, now)
     except Rejected as error:
