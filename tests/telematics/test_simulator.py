@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import os
 import sys
 import threading
 import time
@@ -160,14 +161,25 @@ def retained(broker: Any, topic: str) -> Seen:
 
 
 @pytest.fixture(scope="module")
-def broker(mqtt_url: str) -> Any:
-    """The session's broker: in process, or Mosquitto in CI's second pass."""
+def broker() -> Iterator[Any]:
+    """Mosquitto in CI's second pass (FLOTTE_TEST_MQTT_URL); otherwise an
+    in-process broker of this module's own, since amqtt hands every new
+    client the retained messages of all subscriptions (and trips over
+    subscriptions changing while a client connects): these tests read
+    retained messages precisely."""
     from types import SimpleNamespace
 
+    from flotte.telematics.broker import EmbeddedBroker
     from flotte.telematics.publisher import connect_args
 
-    args = connect_args(mqtt_url)
-    return SimpleNamespace(host=args["host"], port=args["port"], url=mqtt_url)
+    url = os.environ.get("FLOTTE_TEST_MQTT_URL", "")
+    if url:
+        args = connect_args(url)
+        yield SimpleNamespace(host=args["host"], port=args["port"], url=url)
+        return
+    started = EmbeddedBroker().start()
+    yield started
+    started.stop()
 
 
 @pytest.fixture(scope="module")
