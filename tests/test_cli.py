@@ -220,3 +220,11 @@ def test_simulate_needs_a_broker(settings: Any, capsys: Any) -> None:
     settings.MQTT_URL = ""
     assert main(["simulate", "--boxes", "1"]) == 2
     assert "--broker" in capsys.readouterr().err
+
+
+def test_the_demo_logins_name_the_address_served(capsys: Any) -> None:
+    from flotte.demo import print_logins
+
+    print_logins("127.0.0.1:8123")
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8123/api/v1/docs" in out and ":8000" not in out

@@ -42,11 +42,11 @@ def cmd_migrate(_: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_seed_demo(_: argparse.Namespace) -> int:
+def cmd_seed_demo(args: argparse.Namespace) -> int:
     from flotte.demo import load_demo, print_logins
 
     load_demo()
-    print_logins()
+    print_logins(getattr(args, "address", "127.0.0.1:8000"))
     return 0
 
 

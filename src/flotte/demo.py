@@ -316,12 +316,12 @@ def _tariffs(
     )
 
 
-def print_logins() -> None:
+def print_logins(address: str = "127.0.0.1:8000") -> None:
     print(
-        f"\nFlotte demo at http://127.0.0.1:8000  (password for all: {PASSWORD})\n"
+        f"\nFlotte demo at http://{address}  (password for all: {PASSWORD})\n"
         f"  operator:      {OPERATOR}   (admin at /admin/)\n"
         f"  fleet manager: {MANAGER}\n"
         f"  member:        {MEMBER}   (community page /c/montclaret/)\n"
-        "  API docs:      http://127.0.0.1:8000/api/v1/docs\n",
+        f"  API docs:      http://{address}/api/v1/docs\n",
         flush=True,
     )
