@@ -69,7 +69,7 @@ EVENT_COLUMNS = (
 Observation = tuple[dt.datetime, int, protocol.Telemetry, bool]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Incoming:
     topic: str
     payload: bytes

@@ -5,10 +5,11 @@ database, no network."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 PREFIX = "flotte/v1/boxes"
 MAX_PAYLOAD = 16 * 1024
@@ -52,7 +53,10 @@ class Rejected(Exception):
         self.box_id = box_id
 
 
-@dataclass(frozen=True)
+# Slotted, not frozen: a frozen dataclass costs several microseconds per
+# message to build, and the gateway builds thousands a second. Read-only by
+# convention.
+@dataclass(slots=True)
 class Telemetry:
     odometer_km: float | None = None
     energy_kind: str = ""
@@ -73,9 +77,9 @@ class Telemetry:
         return self.latitude is not None and self.longitude is not None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Message:
-    """A box message that passed the checks."""
+    """A box message that passed the checks (read-only by convention)."""
 
     box_id: str
     kind: str  # status, telemetry, events or acks
@@ -193,7 +197,7 @@ def parse(topic_name: str, payload: bytes, now: dt.datetime) -> Message:
     if len(payload) > MAX_PAYLOAD:
         raise Rejected("too_large", f"{len(payload)} bytes", box_id)
     try:
-        data = json.loads(payload)
+        data = orjson.loads(payload)
     except (ValueError, UnicodeDecodeError, RecursionError):
         # RecursionError: nesting too deep to decode, under the size limit.
         raise Rejected("invalid_json", "not valid UTF-8 JSON", box_id) from None
