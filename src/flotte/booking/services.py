@@ -212,6 +212,12 @@ def booking_create(
     not use, times outside the rules, and any overlap (409)."""
     if actor.pk != member.pk and not manages_community(actor, community):
         raise PermissionDenied("only a manager books on behalf of someone else")
+    # A slot taken even without its buffer is taken whatever the rules say:
+    # answering at once spares the eligibility checks (the many requests
+    # that race for a popular car mostly end here). Free slots are checked
+    # again under the vehicle's lock below.
+    if conflicting([vehicle.pk], start, end).exists():
+        raise Conflict("this vehicle is already booked at that time", code="vehicle_taken")
     membership = membership_of(member, community)
     refusals = membership_refusals(membership)
     if refusals:
