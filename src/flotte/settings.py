@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "flotte.pricing",
     "flotte.booking",
     "flotte.telematics",
+    "flotte.billing",
     "flotte.api",
     "flotte.web",
 ]

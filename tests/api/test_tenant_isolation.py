@@ -23,6 +23,10 @@ from flotte.accounts.models import ApiToken, Suspension
 from flotte.accounts.parameters import param_set
 from flotte.accounts.tokens import api_token_create
 from flotte.api.urls import api
+from flotte.billing.amounts import LineInput
+from flotte.billing.corrections import invoice_exceptional_create
+from flotte.billing.models import Invoice
+from flotte.billing.services import invoice_line_add
 from flotte.booking.lifecycle import booking_start
 from flotte.booking.models import Booking, ManagerAlert
 from flotte.booking.services import booking_create
@@ -187,6 +191,35 @@ ROUTES: dict[tuple[str, str], Any] = {
     ),
     ("GET", "/operator/rejected-messages"): Case("operator"),
     ("GET", "/operator/rejected-messages/summary"): Case("operator"),
+    ("GET", "/invoices"): Case("member", listing=True),
+    ("GET", "/invoices/{invoice_id}"): Case("member"),
+    ("GET", "/invoices/{invoice_id}/pdf"): Case("member"),
+    ("GET", "/organisations/{org_id}/invoices/queue"): Case("manager"),
+    ("POST", "/invoices/{invoice_id}/validate"): Case(
+        "manager", params={"invoice_id": "draft_invoice_id"}
+    ),
+    ("POST", "/invoices/{invoice_id}/lines"): Case(
+        "manager",
+        {"label": "Nettoyage", "unit_price_incl_vat": "30.00", "kind": "cleaning"},
+        params={"invoice_id": "draft_invoice_id"},
+    ),
+    ("PUT", "/invoices/{invoice_id}/lines/{position}"): Case(
+        "manager",
+        {"label": "Carburant", "unit_price_incl_vat": "25.00", "kind": "fuel"},
+        params={"invoice_id": "draft_invoice_id"},
+    ),
+    ("DELETE", "/invoices/{invoice_id}/lines/{position}"): Case(
+        "manager", params={"invoice_id": "draft_invoice_id"}
+    ),
+    ("POST", "/invoices/{invoice_id}/credit-notes"): Case("manager", {"reason": "geste"}),
+    ("POST", "/organisations/{org_id}/invoices"): Case(
+        "manager",
+        {
+            "buyer_id": "{user_id}",
+            "reason": "franchise",
+            "lines": [{"label": "Franchise", "unit_price_incl_vat": "300.00", "kind": "damage"}],
+        },
+    ),
 }
 
 
@@ -274,6 +307,21 @@ def world(alice: Tenant, bob: Tenant) -> World:
         start_odometer_km=1000,
     )
     command = command_issue(actor=alice.manager, vehicle=alice.vehicle, kind="locate")
+    invoice = invoice_exceptional_create(
+        actor=alice.manager,
+        organisation=alice.organisation,
+        buyer=alice.member,
+        lines=[LineInput("Franchise dommages", Decimal("300.00"), kind="damage")],
+        reason="Alice damage excess",
+    )
+    draft = Invoice.objects.create(
+        organisation=alice.organisation, buyer=alice.member, created_at=now, reason="Alice draft"
+    )
+    invoice_line_add(
+        actor=alice.manager,
+        invoice=draft,
+        line=LineInput("Nettoyage", Decimal("30.00"), kind="cleaning"),
+    )
     alert = ManagerAlert.objects.create(
         organisation=alice.organisation,
         kind="late_return",
@@ -306,6 +354,9 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "started_booking_id": started.pk,
         "alert_id": alert.pk,
         "command_id": str(command.pk),
+        "invoice_id": invoice.pk,
+        "draft_invoice_id": draft.pk,
+        "position": draft.lines.get().position,
     }
     markers = [
         alice.organisation.name,
@@ -323,6 +374,8 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "Tarif d",
         "Alice tour",
         "Alice car late",
+        "Alice damage excess",
+        "Alice draft",
     ]
     return World(alice, bob, params, markers)
 

@@ -809,3 +809,64 @@ class MemberExportOut(Schema):
 
 class EraseIn(In):
     confirm: str = Field("", description='Type "ERASE" to confirm the erasure.')
+
+
+class InvoiceLineOut(Schema):
+    position: int
+    kind: str
+    label: str
+    quantity: Decimal
+    unit_price_excl_vat: Decimal
+    unit_price_incl_vat: Decimal
+    vat_rate: Decimal
+    amount_excl_vat: Decimal
+    vat_amount: Decimal
+    amount_incl_vat: Decimal
+
+
+class InvoiceOut(Schema):
+    id: int
+    kind: str
+    state: str
+    number: str | None
+    organisation_id: int
+    booking_id: int | None
+    credits_id: int | None
+    buyer_id: int
+    issue_date: dt.date | None
+    due_date: dt.date | None
+    service_start: dt.datetime | None
+    service_end: dt.datetime | None
+    currency: str
+    total_excl_vat: Decimal
+    total_vat: Decimal
+    total_incl_vat: Decimal
+    manually_edited: bool
+    reason: str
+    lines: list[InvoiceLineOut]
+
+    @staticmethod
+    def resolve_lines(invoice: Any) -> list[Any]:
+        return list(invoice.lines.order_by("position"))
+
+
+class InvoiceLineIn(In):
+    label: str
+    unit_price_incl_vat: Decimal = Field(description="price of one unit, VAT included")
+    quantity: Decimal = Decimal("1")
+    vat_rate: Decimal = Decimal("20")
+    kind: str = "other"
+
+
+class CreditNoteIn(In):
+    reason: str
+    # None: credit everything that remains.
+    lines: list[InvoiceLineIn] | None = None
+
+
+class ExceptionalInvoiceIn(In):
+    buyer_id: int
+    reason: str
+    lines: list[InvoiceLineIn]
+    business: bool = False
+    cost_centre: str = ""

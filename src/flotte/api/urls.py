@@ -6,6 +6,7 @@ from flotte.api import errors
 from flotte.api.auth import auth
 from flotte.api.routers import auth as auth_routes
 from flotte.api.routers import (
+    billing,
     bookings,
     communities,
     fleet,
@@ -39,3 +40,4 @@ api.add_router("", fleet.router)
 api.add_router("", pricing.router)
 api.add_router("", bookings.router)
 api.add_router("", telematics.router)
+api.add_router("", billing.router)

@@ -134,6 +134,10 @@ def booking_finish(booking: Booking, *, km: int, actor: User | None) -> Booking:
         booking.blocked_until = blocked_until(booking.vehicle, booking.community, now)
     booking.save()
     access_changed(booking.vehicle_id)
+    from flotte.billing.tasks import draft_for_booking
+
+    # Invoiced after commit, when the organisation bills (billing_enabled).
+    draft_for_booking.enqueue(booking.pk)
     audit(
         "booking.ended",
         booking,

@@ -70,6 +70,9 @@ class GatewayOptions:
     receive_maximum: int = 10000
     # How often the gateway retries unanswered commands.
     duties_every: float = 1.0
+    # First wait before storing a batch again after a database error
+    # (doubled each time, up to 10 s).
+    retry_delay: float = 0.5
 
 
 class Gateway:
@@ -212,7 +215,7 @@ class Gateway:
                     close_old_connections()
 
     def _store(self, batch: list[tuple[Incoming, int, int]]) -> None:
-        delay = 0.5
+        delay = self.options.retry_delay
         while True:
             try:
                 result = ingest_batch([incoming for incoming, _, _ in batch])
