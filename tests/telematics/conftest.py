@@ -12,10 +12,13 @@ from flotte.telematics.broker import EmbeddedBroker
 from flotte.telematics.publisher import connect_args
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def mqtt_url() -> Iterator[str]:
-    """The in-process broker, or the real one of FLOTTE_TEST_MQTT_URL (CI's
-    second pass runs the suite on Mosquitto, and fails if it is down)."""
+    """The real broker of FLOTTE_TEST_MQTT_URL (CI's second pass runs the
+    suite on Mosquitto, and fails if it is down), or a fresh in-process
+    broker for each test: amqtt keeps the sessions of clients gone and can
+    trip over subscriptions changing while a client connects, so tests do
+    not share one."""
     url = os.environ.get("FLOTTE_TEST_MQTT_URL", "")
     if url:
         args = connect_args(url)

@@ -43,10 +43,24 @@ def start_gateway(url: str, real: bool, **options: Any) -> Gateway:
 
 
 @pytest.fixture
-def gateway(mqtt_url: str, real_broker: bool) -> Iterator[Gateway]:
-    running = start_gateway(mqtt_url, real_broker)
-    yield running
-    running.stop()
+def gateways(mqtt_url: str, real_broker: bool) -> Iterator[Any]:
+    """Starts gateways on the test's broker, and stops them all at the end,
+    whatever the test's outcome."""
+    started: list[Gateway] = []
+
+    def start(**options: Any) -> Gateway:
+        options.setdefault("name", f"g{len(started)}")
+        started.append(start_gateway(mqtt_url, real_broker, **options))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def gateway(gateways: Any) -> Gateway:
+    return gateways(name="one")
 
 
 class BoxClient:
@@ -64,9 +78,11 @@ class BoxClient:
         self.client.loop_start()
 
     def publish(self, leaf: str, payload: bytes, *, retain: bool = False) -> None:
-        self.client.publish(
+        info = self.client.publish(
             f"flotte/v1/boxes/{self.fake.box_id}/{leaf}", payload, qos=1, retain=retain
-        ).wait_for_publish(5)
+        )
+        info.wait_for_publish(5)
+        assert info.is_published(), "the broker did not take the message"
 
     def telemetry(self, count: int) -> None:
         for _ in range(count):
@@ -158,7 +174,7 @@ def test_a_box_goes_online_and_its_last_will_takes_it_offline(
 
 
 def test_a_batch_that_cannot_be_stored_is_kept_and_stored_later(
-    mqtt_url: str, real_broker: bool, box: Box, monkeypatch: pytest.MonkeyPatch
+    gateways: Any, mqtt_url: str, box: Box, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_ingest = gateway_module.ingest_batch
     failures = threading.Semaphore(2)
@@ -169,19 +185,18 @@ def test_a_batch_that_cannot_be_stored_is_kept_and_stored_later(
         return real_ingest(messages)
 
     monkeypatch.setattr(gateway_module, "ingest_batch", flaky)
-    running = start_gateway(mqtt_url, real_broker, name="flaky", retry_delay=0.01)
+    running = gateways(name="flaky", retry_delay=0.01)
     client = BoxClient(mqtt_url, box.box_id)
     client.telemetry(10)
     assert wait_for(lambda: stored(box) == 10)
     # The figures are counted just after the commit.
     assert wait_for(lambda: running.stats.stored == 10)
     assert not failures.acquire(blocking=False)  # both failures happened
-    running.stop()
     client.close()
 
 
 def test_a_message_the_code_cannot_handle_is_set_aside_and_the_rest_stored(
-    mqtt_url: str, real_broker: bool, box: Box, monkeypatch: pytest.MonkeyPatch
+    gateways: Any, mqtt_url: str, box: Box, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     real_ingest = gateway_module.ingest_batch
 
@@ -191,7 +206,7 @@ def test_a_message_the_code_cannot_handle_is_set_aside_and_the_rest_stored(
         return real_ingest(messages)
 
     monkeypatch.setattr(gateway_module, "ingest_batch", picky)
-    running = start_gateway(mqtt_url, real_broker, name="picky")
+    gateways(name="picky")
     client = BoxClient(mqtt_url, box.box_id)
     client.telemetry(5)
     assert wait_for(lambda: stored(box) == 4)
@@ -201,13 +216,12 @@ def test_a_message_the_code_cannot_handle_is_set_aside_and_the_rest_stored(
                 reason="unhandled", topic__contains=box.box_id
             ).exists()
         )
-    running.stop()
     client.close()
 
 
 @pytest.mark.services
 def test_gateways_share_the_load_without_loss_or_double_storage(
-    mqtt_url: str, real_broker: bool, alice: Tenant, unique: str
+    gateways: Any, mqtt_url: str, real_broker: bool, alice: Tenant, unique: str
 ) -> None:
     assert real_broker, "shared subscriptions need Mosquitto: set FLOTTE_TEST_MQTT_URL"
     boxes = [
@@ -215,16 +229,14 @@ def test_gateways_share_the_load_without_loss_or_double_storage(
         for n in range(4)
     ]
     group = f"test-{unique}"
-    first = start_gateway(mqtt_url, True, name=f"a-{unique}", share_group=group)
-    second = start_gateway(mqtt_url, True, name=f"b-{unique}", share_group=group)
+    first = gateways(name=f"a-{unique}", share_group=group)
+    second = gateways(name=f"b-{unique}", share_group=group)
     clients = [BoxClient(mqtt_url, b.box_id) for b in boxes]
     for client in clients:
         client.telemetry(50)
     assert wait_for(lambda: sum(stored(b) for b in boxes) == 200, timeout=20)
     assert first.stats.stored > 0 and second.stats.stored > 0
     assert first.stats.stored + second.stats.stored == 200
-    for running in (first, second):
-        running.stop()
     for client in clients:
         client.close()
 
