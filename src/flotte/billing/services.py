@@ -16,12 +16,12 @@ from flotte.billing import params
 from flotte.billing.amounts import ZERO, LineInput, line_amounts, totals
 from flotte.billing.issuing import issue
 from flotte.billing.models import Invoice, InvoiceLine
+from flotte.booking.lifecycle import final_quote
 from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, ValidationFailed
 from flotte.pricing.engine import STANDARD_VAT_RATE, QuoteLine
-from flotte.pricing.services import quote_if_priced
 
 BILLABLE_STATES = (Booking.State.ENDED, Booking.State.CLOSED)
 
@@ -142,14 +142,7 @@ def invoice_draft_for_booking(booking: Booking) -> Invoice | None:
     )
     km = booking.actual_km or 0
     end = max(booking.end, booking.ended_at)
-    _, final = quote_if_priced(
-        community=booking.community,
-        group=membership.group if membership else None,
-        start=booking.start,
-        end=end,
-        km=km,
-        business_use=booking.use == Booking.Use.BUSINESS,
-    )
+    final = final_quote(booking, membership.group if membership else None)
     penalty = booking.late_penalty or ZERO
     quoted = final.total if final else ZERO
     if quoted + penalty <= 0:

@@ -7,19 +7,35 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
-from flotte.accounts.models import Membership, User
+from flotte.accounts.models import Membership, User, UserGroup
 from flotte.accounts.parameters import ParamContext
 from flotte.accounts.selectors import manages_community
 from flotte.booking import params
 from flotte.booking.models import Booking
-from flotte.booking.rules import blocked_until, check_times
+from flotte.booking.rules import blocked_until, check_times, early_start
 from flotte.booking.services import access_changed, bookable_vehicles, conflicting
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
-from flotte.pricing.engine import STANDARD_VAT_RATE, late_return_penalty
+from flotte.pricing.engine import STANDARD_VAT_RATE, Quote, late_return_penalty
 from flotte.pricing.services import quote_if_priced
+
+
+def final_quote(booking: Booking, group: UserGroup | None) -> Quote | None:
+    """The price of an ended booking from its actual km and the time booked,
+    or used if longer (None without a tariff): what the booking's end
+    records and what its invoice lists."""
+    assert booking.ended_at is not None
+    _, quote = quote_if_priced(
+        community=booking.community,
+        group=group,
+        start=booking.start,
+        end=max(booking.end, booking.ended_at),
+        km=booking.actual_km or 0,
+        business_use=booking.use == Booking.Use.BUSINESS,
+    )
+    return quote
 
 
 def _context(booking: Booking) -> tuple[Membership | None, ParamContext]:
@@ -59,9 +75,8 @@ def booking_start(*, actor: User, booking: Booking) -> Booking:
         raise Conflict(
             f"a {booking.get_state_display()} booking cannot start", code="not_startable"
         )
-    _, context = _context(booking)
     now = clock.now()
-    early = dt.timedelta(minutes=context.value(params.EARLY_START.key))
+    early = early_start(booking.community)
     if now < booking.start - early:
         raise ValidationFailed(
             f"the trip can start from {early.seconds // 60} minutes before the booked time",
@@ -108,14 +123,7 @@ def booking_finish(booking: Booking, *, km: int, actor: User | None) -> Booking:
     booking.state = Booking.State.ENDED
     booking.ended_at = now
     booking.actual_km = km
-    _, final = quote_if_priced(
-        community=booking.community,
-        group=membership.group if membership else None,
-        start=booking.start,
-        end=max(booking.end, now),
-        km=km,
-        business_use=booking.use == Booking.Use.BUSINESS,
-    )
+    final = final_quote(booking, membership.group if membership else None)
     total = final.total if final else None
     late_minutes = int((now - booking.end).total_seconds() // 60)
     penalty = late_return_penalty(

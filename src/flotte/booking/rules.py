@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from flotte.accounts.models import Community, Membership, User
-from flotte.accounts.parameters import ParamContext, param_values_per_vehicle
+from flotte.accounts.parameters import ParamContext, param_value, param_values_per_vehicle
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.core import clock
@@ -18,6 +18,15 @@ from flotte.fleet.models import Vehicle
 
 # A request takes a moment to arrive: a start "now" stays bookable this long.
 NOW_TOLERANCE = dt.timedelta(minutes=2)
+
+
+def early_start(community: Community) -> dt.timedelta:
+    """How long before its start a booking's car may be taken (by hand, by
+    badge, by digital key or from the app)."""
+    minutes = param_value(
+        params.EARLY_START.key, organisation=community.organisation, community=community
+    )
+    return dt.timedelta(minutes=minutes)
 
 
 def blocked_until(vehicle: Vehicle, community: Community, end: dt.datetime) -> dt.datetime:

@@ -15,20 +15,21 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from flotte.accounts.models import Membership, Organisation, Suspension
-from flotte.accounts.parameters import param_values
+from flotte.accounts.parameters import param_value, param_values
 from flotte.booking import params as booking_params
 from flotte.booking.models import Booking
+from flotte.booking.rules import early_start
 from flotte.core import clock
 from flotte.fleet.models import Badge, Box
 from flotte.telematics import params, protocol
 from flotte.telematics.ingest import effective_policy
-from flotte.telematics.keys import public_key
+from flotte.telematics.keys import opening_window, public_key
 from flotte.telematics.models import Trip
 from flotte.telematics.publisher import publisher
 
-# A trip running late must still open with its badge: its entry stays valid
-# this long past now, and the sweep keeps pushing it forward.
-LATE_TRIP_MARGIN = dt.timedelta(hours=1)
+# The largest early-start margin the parameter allows, to fetch the
+# bookings that may open within the window.
+MAX_EARLY_START = dt.timedelta(minutes=int(booking_params.EARLY_START.maximum or 0))
 
 
 def _digest(content: Any) -> str:
@@ -40,18 +41,19 @@ def access_entries(box: Box, now: dt.datetime) -> list[dict[str, str]]:
     active badge of their driver; suspended drivers are left out."""
     if box.vehicle_id is None or box.organisation_id is None:
         return []
-    organisation = Organisation(pk=box.organisation_id)
-    values = param_values(
-        [params.ACCESS_WINDOW.key, booking_params.EARLY_START.key], organisation=organisation
+    window = param_value(
+        params.ACCESS_WINDOW.key, organisation=Organisation(pk=box.organisation_id)
     )
-    horizon = now + dt.timedelta(hours=values[params.ACCESS_WINDOW.key])
-    early = dt.timedelta(minutes=values[booking_params.EARLY_START.key])
+    horizon = now + dt.timedelta(hours=window)
     bookings = list(
         Booking.objects.filter(vehicle_id=box.vehicle_id, state__in=Booking.BLOCKING)
         .filter(Q(state=Booking.State.STARTED) | Q(end__gt=now))
-        .filter(start__lt=horizon + early)
+        .filter(start__lt=horizon + MAX_EARLY_START)
+        .select_related("community__organisation")
         .order_by("start")
     )
+    # The early-start margin may differ between the vehicle's communities.
+    early = {c.pk: early_start(c) for c in {b.community for b in bookings}}
     members = {b.member_id for b in bookings}
     suspended = {
         s.user_id
@@ -78,15 +80,15 @@ def access_entries(box: Box, now: dt.datetime) -> list[dict[str, str]]:
             (booking.member_id, booking.community_id) not in members_still
         ):
             continue
-        until = booking.end
-        if booking.state == Booking.State.STARTED:
-            until = max(until, now.replace(second=0, microsecond=0) + LATE_TRIP_MARGIN)
+        opens, until = opening_window(booking, now, early[booking.community_id])
+        if opens >= horizon:
+            continue
         for uid in sorted(badges.get(booking.member_id, [])):
             entries.append(
                 {
                     "booking_id": str(booking.pk),
                     "badge_uid": uid,
-                    "valid_from": protocol.format_ts(booking.start - early),
+                    "valid_from": protocol.format_ts(opens),
                     "valid_until": protocol.format_ts(until),
                 }
             )

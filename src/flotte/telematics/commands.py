@@ -12,11 +12,11 @@ from flotte.accounts.drivers import suspensions_in_force
 from flotte.accounts.models import User
 from flotte.accounts.parameters import param_value
 from flotte.accounts.selectors import is_operator, manages_organisation
-from flotte.booking import params as booking_params
 from flotte.booking.models import Booking
+from flotte.booking.rules import early_start
 from flotte.core import clock
 from flotte.core.audit import audit
-from flotte.core.errors import Conflict, NotFound, PermissionDenied
+from flotte.core.errors import NotFound, PermissionDenied
 from flotte.fleet.models import Box, Vehicle
 from flotte.telematics import params, protocol
 from flotte.telematics.models import Command
@@ -45,12 +45,7 @@ def current_booking(member: User, vehicle: Vehicle, at: dt.datetime) -> Booking 
     for booking in candidates.select_related("community__organisation"):
         if booking.state == Booking.State.STARTED:
             return booking
-        early = param_value(
-            booking_params.EARLY_START.key,
-            organisation=booking.community.organisation,
-            community=booking.community,
-        )
-        if booking.start - dt.timedelta(minutes=early) <= at < booking.end:
+        if booking.start - early_start(booking.community) <= at < booking.end:
             return booking
     return None
 
@@ -168,8 +163,3 @@ def command_for_actor(actor: User, command_id: str) -> Command:
     ):
         raise NotFound("no such command")
     return command
-
-
-def require_open(command: Command) -> None:
-    if command.state not in Command.OPEN:
-        raise Conflict("the command is already answered", code="answered")

@@ -67,7 +67,7 @@ def low_energy_sweep() -> int:
         ):
             continue
         needed = booking.declared_km * (1 + values[booking_params.RANGE_MARGIN.key] / 100)
-        if _covers(booking.vehicle, needed, booking.start, now):
+        if _able([booking.vehicle], needed_km=needed, at=booking.start, now=now):
             continue
         at_risk += 1
         booking_transfer(
@@ -78,15 +78,16 @@ def low_energy_sweep() -> int:
     return at_risk
 
 
-def _covers(vehicle: Vehicle, needed_km: float, at: dt.datetime, now: dt.datetime) -> bool:
-    """Does the vehicle's expected range cover the trip? A vehicle whose box
-    has not reported is given the benefit of the doubt."""
-    state = VehicleState.objects.filter(vehicle=vehicle).first()
-    expected = expected_range_km(vehicle, state, at, now)
-    return expected is None or expected >= needed_km
-
-
 def _able(
     candidates: list[Vehicle], *, needed_km: float, at: dt.datetime, now: dt.datetime
 ) -> list[Vehicle]:
-    return [v for v in candidates if _covers(v, needed_km, at, now)]
+    """The vehicles whose expected range covers the trip, their states read
+    in one query. A vehicle whose box has not reported is given the benefit
+    of the doubt."""
+    states = VehicleState.objects.in_bulk([v.pk for v in candidates])
+    able = []
+    for vehicle in candidates:
+        expected = expected_range_km(vehicle, states.get(vehicle.pk), at, now)
+        if expected is None or expected >= needed_km:
+            able.append(vehicle)
+    return able

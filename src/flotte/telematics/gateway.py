@@ -14,7 +14,7 @@ import logging
 import socket
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,19 +32,13 @@ OUTBOUND = frozenset({"commands", "access", "config"})
 
 
 @dataclass
-class GatewayStats:
-    received: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    batches: int = 0
-    rejected: Counter[str] = field(default_factory=Counter)
-    started: float = field(default_factory=time.monotonic)
+class GatewayStats(BatchResult):
+    """What the gateway stored since it started: its batches' results."""
 
-    def add(self, result: BatchResult) -> None:
-        self.received += result.received
-        self.stored += result.stored
-        self.duplicates += result.duplicates
-        self.rejected.update(result.rejected)
+    batches: int = 0
+
+    def add(self, other: BatchResult) -> None:
+        super().add(other)
         self.batches += 1
 
     def as_dict(self) -> dict[str, Any]:
@@ -86,6 +80,7 @@ class Gateway:
         self._full = threading.Event()
         self._stop = threading.Event()
         self._subscribed = threading.Event()
+        self._subscription_mid = -1
         self._client: Any = None
         self._worker: threading.Thread | None = None
 
@@ -102,9 +97,14 @@ class Gateway:
         if getattr(reason, "is_failure", False):
             log.error("the broker refused the gateway: %s", reason)
             return
-        client.subscribe(self._subscriptions())
-        self._subscribed.set()
-        log.info("gateway %s connected and subscribed", self.options.client_id)
+        _, self._subscription_mid = client.subscribe(self._subscriptions())
+
+    def _on_subscribe(self, _: Any, __: Any, mid: int, ___: Any, ____: Any) -> None:
+        # Subscribed once the broker acknowledged it: what a box publishes
+        # from then on reaches the gateway.
+        if mid == self._subscription_mid:
+            self._subscribed.set()
+            log.info("gateway %s connected and subscribed", self.options.client_id)
 
     def _on_message(self, client: Any, __: Any, message: Any) -> None:
         topic = message.topic  # decoded on each access
@@ -137,6 +137,7 @@ class Gateway:
             )
         client.on_connect = self._on_connect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         args = connect_args(options.url)
         if options.mqtt5:
             properties = Properties(PacketTypes.CONNECT)

@@ -156,16 +156,7 @@ def _ingest(messages: Sequence[Incoming]) -> BatchResult:
     def reject(incoming: Incoming, reason: str, detail: str, box_id: str = "") -> None:
         result.rejected[reason] += 1
         log.warning("rejected box message on %s: %s (%s)", incoming.topic[:120], reason, detail)
-        rejections.append(
-            RejectedMessage(
-                received_at=incoming.received_at,
-                topic=incoming.topic[:300],
-                box_id=box_id[:64],
-                reason=reason,
-                detail=detail[:300],
-                excerpt=incoming.payload[:300].decode("utf-8", "replace"),
-            )
-        )
+        rejections.append(_rejection(incoming, reason, detail, box_id))
 
     for incoming in messages:
         try:
@@ -215,6 +206,17 @@ def _ingest(messages: Sequence[Incoming]) -> BatchResult:
         for box_pk in sorted(result.boxes_with_events):
             handle_box_events.enqueue(box_pk)
     return result
+
+
+def _rejection(incoming: Incoming, reason: str, detail: str, box_id: str = "") -> RejectedMessage:
+    return RejectedMessage(
+        received_at=incoming.received_at,
+        topic=incoming.topic[:300],
+        box_id=box_id[:64],
+        reason=reason,
+        detail=detail[:300],
+        excerpt=incoming.payload[:300].decode("utf-8", "replace"),
+    )
 
 
 def _is_uuid(value: str) -> bool:
@@ -389,13 +391,8 @@ def _touch_boxes(rows: list[tuple[protocol.Message, Incoming, _BoxRow]]) -> None
 def reject_unhandled(incoming: Incoming, error: Exception) -> BatchResult:
     """Set aside a message the platform failed to handle, for the operator."""
     with cross_tenant("a box message that failed"):
-        RejectedMessage.objects.create(
-            received_at=incoming.received_at,
-            topic=incoming.topic[:300],
-            reason=RejectedMessage.Reason.UNHANDLED,
-            detail=f"{type(error).__name__}: {error}"[:300],
-            excerpt=incoming.payload[:300].decode("utf-8", "replace"),
-        )
+        reason = RejectedMessage.Reason.UNHANDLED
+        _rejection(incoming, reason, f"{type(error).__name__}: {error}").save()
     result = BatchResult(received=1)
     result.rejected[RejectedMessage.Reason.UNHANDLED] += 1
     return result

@@ -14,15 +14,30 @@ from django.db import transaction
 
 from flotte.accounts.drivers import suspensions_in_force
 from flotte.accounts.models import User
-from flotte.accounts.parameters import param_value
-from flotte.booking import params as booking_params
 from flotte.booking.models import Booking
+from flotte.booking.rules import early_start
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied
 from flotte.fleet.models import Box
 from flotte.telematics import protocol
 from flotte.telematics.models import DigitalKey, SigningKey
+
+# A trip running late must still open with its badge or key: its window
+# stays open this long past now (rounded down to the minute, so that the
+# access list of a late trip changes once a minute at most).
+LATE_TRIP_MARGIN = dt.timedelta(hours=1)
+
+
+def opening_window(
+    booking: Booking, now: dt.datetime, early: dt.timedelta
+) -> tuple[dt.datetime, dt.datetime]:
+    """When the booking's driver may open the car, by badge or by key: from
+    the early-start margin before the start to the end."""
+    until = booking.end
+    if booking.state == Booking.State.STARTED:
+        until = max(until, now.replace(second=0, microsecond=0) + LATE_TRIP_MARGIN)
+    return booking.start - early, until
 
 
 def _b64url(data: bytes) -> str:
@@ -70,16 +85,8 @@ def digital_key_issue(*, actor: User, booking: Booking) -> tuple[DigitalKey, str
     box = Box.objects.filter(vehicle_id=booking.vehicle_id).first()
     if box is None:
         raise NotFound("this vehicle has no box", code="no_box")
-    early = param_value(
-        booking_params.EARLY_START.key,
-        organisation=booking.community.organisation,
-        community=booking.community,
-    )
     now = clock.now()
-    not_before = booking.start - dt.timedelta(minutes=early)
-    not_after = booking.end
-    if booking.state == Booking.State.STARTED:
-        not_after = max(not_after, now + dt.timedelta(hours=1))
+    not_before, not_after = opening_window(booking, now, early_start(booking.community))
     key = DigitalKey.objects.create(
         key_id=secrets.token_hex(12),
         booking=booking,

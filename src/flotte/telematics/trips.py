@@ -12,9 +12,14 @@ from django.db.models import Q
 
 from flotte.accounts.models import User
 from flotte.accounts.parameters import param_value
-from flotte.booking import params as booking_params
-from flotte.booking.lifecycle import booking_finish, booking_locked, booking_mark_started
+from flotte.booking.lifecycle import (
+    booking_end,
+    booking_finish,
+    booking_locked,
+    booking_mark_started,
+)
 from flotte.booking.models import Booking
+from flotte.booking.rules import early_start
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, ValidationFailed
@@ -49,12 +54,7 @@ def booking_for_unlock(vehicle_id: int, at: dt.datetime, booking_ref: str = "") 
             return None
         candidates = candidates.filter(pk=int(booking_ref))
     for booking in candidates[:5]:
-        early = param_value(
-            booking_params.EARLY_START.key,
-            organisation=booking.community.organisation,
-            community=booking.community,
-        )
-        if booking.start - dt.timedelta(minutes=early) <= at:
+        if booking.start - early_start(booking.community) <= at:
             return booking
     return None
 
@@ -223,8 +223,6 @@ def booking_close_trip(*, actor: User, booking: Booking, km: int | None) -> Book
         return trip_end(actor=actor, booking=booking)
     if km is None:
         raise ValidationFailed("say how many km were driven", fields={"km": "required"})
-    from flotte.booking.lifecycle import booking_end
-
     return booking_end(actor=actor, booking=booking, km=km)
 
 
