@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo run test test-services lint format check-migrations docs bench ci clean
+.PHONY: demo run test test-services lint format check-migrations docs bench ci clean vendor messages
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,28 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/flotte bench api --requests 200
+
+# Front-end packages, from the npm registry into a temporary folder, then
+# their dist files and licences into the static files (committed: running
+# Flotte needs no npm and no CDN). Change a version here and run `make vendor`.
+VENDOR := src/flotte/web/static/web/vendor
+NPM_PACKAGES := leaflet@1.9.4 uplot@1.6.32 htmx.org@2.0.11
+vendor:
+	@command -v npm >/dev/null || { echo "make vendor needs npm"; exit 1; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	npm install --prefix "$$tmp" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund $(NPM_PACKAGES); \
+	nm="$$tmp/node_modules"; rm -rf $(VENDOR); mkdir -p $(VENDOR)/leaflet/images $(VENDOR)/uplot $(VENDOR)/htmx; \
+	cp "$$nm/leaflet/dist/leaflet.js" "$$nm/leaflet/dist/leaflet.css" "$$nm/leaflet/LICENSE" $(VENDOR)/leaflet/; \
+	cp "$$nm"/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/; \
+	cp "$$nm/uplot/dist/uPlot.iife.min.js" "$$nm/uplot/dist/uPlot.min.css" "$$nm/uplot/LICENSE" $(VENDOR)/uplot/; \
+	cp "$$nm/htmx.org/dist/htmx.min.js" "$$nm/htmx.org/LICENSE" $(VENDOR)/htmx/; \
+	for p in leaflet uplot htmx.org; do \
+	  node -e 'const p=require(process.argv[1]); console.log(p.name+" "+p.version+" "+p.license)' "$$nm/$$p/package.json"; \
+	done > $(VENDOR)/VERSIONS
+	@cat $(VENDOR)/VERSIONS
+
+# The translation catalogues: gather the strings, then compile them after
+# filling src/flotte/locale/fr/LC_MESSAGES/django.po (see docs/web.md).
+messages: $(STAMP)
+	cd src/flotte && ../../$(BIN)/flotte manage makemessages -l fr -l en --no-obsolete --no-location
+	cd src/flotte && ../../$(BIN)/flotte manage compilemessages
