@@ -323,3 +323,27 @@ def test_a_group_may_be_limited_to_some_vehicle_categories(alice: Tenant) -> Non
     assert book(alice, vehicle=van).vehicle == van
     with pytest.raises(ValidationFailed, match="may only hold"):
         set_param(alice, params.ALLOWED_CATEGORIES.key, ["spaceship"])
+
+
+def test_the_fee_shown_before_cancelling_is_the_fee_charged(alice: Tenant) -> None:
+    from flotte.booking.services import booking_cancellation_fee
+
+    early, late = book(alice, 48, 50), book(alice, 10, 12)
+    assert booking_cancellation_fee(early) == Decimal("0.00")
+    assert booking_cancellation_fee(late) == Decimal("5.00")
+    assert booking_cancel(actor=alice.member, booking=late).cancellation_fee == Decimal("5.00")
+
+
+def test_use_rules_say_what_the_booking_form_asks(alice: Tenant) -> None:
+    from flotte.booking.services import membership_of, use_rules
+
+    membership = membership_of(alice.member, alice.community)
+    assert use_rules(membership).purpose_required
+    assert not use_rules(membership).private_allowed
+    assert membership.group is not None
+    membership.group.private_use_allowed = True
+    membership.group.save()
+    membership.cost_centre = "VOIRIE"
+    membership.save()
+    rules = use_rules(membership_of(alice.member, alice.community))
+    assert rules.private_allowed and not rules.purpose_required

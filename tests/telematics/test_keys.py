@@ -188,3 +188,21 @@ def test_a_suspended_member_gets_no_key(alice: Tenant) -> None:
     with pytest.raises(ServiceError):
         digital_key_issue(actor=alice.member, booking=booking)
     assert not DigitalKey.objects.exists()
+
+
+def test_the_current_key_is_the_issued_one_with_the_same_token(alice: Tenant) -> None:
+    booking = book(alice, start=1, end=3)
+    assert keys.digital_key_current(actor=alice.member, booking=booking) is None
+    key, token = digital_key_issue(actor=alice.member, booking=booking)
+    current = keys.digital_key_current(actor=alice.member, booking=booking)
+    assert current == (key, token)
+    assert verify(current[1])["key_id"] == key.key_id
+    with clock.frozen(hours(4)):
+        assert keys.digital_key_current(actor=alice.member, booking=booking) is None
+
+
+def test_nobody_else_sees_a_members_current_key(alice: Tenant) -> None:
+    booking = book(alice, start=1, end=3)
+    digital_key_issue(actor=alice.member, booking=booking)
+    with pytest.raises(NotFound):
+        keys.digital_key_current(actor=other_member(alice), booking=booking)

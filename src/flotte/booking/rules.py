@@ -83,6 +83,7 @@ def check_times(
             else "a booking cannot start in the past",
             code="too_late_to_book",
             fields={"start": "too soon"},
+            figures={"minutes": lead},
         )
     horizon = rules[params.HORIZON.key]
     if start > now + dt.timedelta(days=horizon):
@@ -90,6 +91,7 @@ def check_times(
             f"bookings open {horizon} days ahead",
             code="beyond_horizon",
             fields={"start": "too far ahead"},
+            figures={"days": horizon},
         )
     minutes = (end - start).total_seconds() / 60
     shortest = rules[params.MIN_DURATION.key]
@@ -98,11 +100,15 @@ def check_times(
             f"a booking lasts at least {shortest} minutes",
             code="too_short",
             fields={"end": "too short"},
+            figures={"minutes": shortest},
         )
     longest = rules[params.MAX_DURATION.key]
     if minutes > longest * 60:
         raise ValidationFailed(
-            f"a booking lasts at most {longest} hours", code="too_long", fields={"end": "too long"}
+            f"a booking lasts at most {longest} hours",
+            code="too_long",
+            fields={"end": "too long"},
+            figures={"hours": longest},
         )
 
 
@@ -122,7 +128,11 @@ def check_member_limits(
     limits = context.values(params.MAX_CONCURRENT.key, params.MAX_HOURS_PER_MONTH.key)
     most = limits[params.MAX_CONCURRENT.key]
     if mine.count() >= most:
-        raise ValidationFailed(f"you may hold {most} bookings at a time", code="too_many_bookings")
+        raise ValidationFailed(
+            f"you may hold {most} bookings at a time",
+            code="too_many_bookings",
+            figures={"count": most},
+        )
     monthly = limits[params.MAX_HOURS_PER_MONTH.key]
     if monthly:
         tz = zoneinfo.ZoneInfo(community.organisation.time_zone)
@@ -144,6 +154,7 @@ def check_member_limits(
             raise ValidationFailed(
                 f"you may book {monthly} hours per month; {hours:.1f} are booked already",
                 code="monthly_hours_exceeded",
+                figures={"hours": monthly, "booked": round(hours, 1)},
             )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -295,16 +296,18 @@ def access_changed(*vehicle_ids: int) -> None:
     vehicles_access_changed(vehicle_ids)
 
 
-def _check_use(membership: Membership, use: str, purpose: str, cost_centre: str) -> None:
-    if use not in Booking.Use.values:
-        raise ValidationFailed(
-            f"use is business or private, not {use!r}", fields={"use": "unknown"}
-        )
+@dataclass(frozen=True)
+class UseRules:
+    """What a member says about a trip's use: whether private use is open to
+    them, and whether a business trip needs a purpose or cost centre (none
+    is asked when their membership carries a cost centre)."""
+
+    private_allowed: bool
+    purpose_required: bool
+
+
+def use_rules(membership: Membership) -> UseRules:
     group = membership.group
-    if use == Booking.Use.PRIVATE and not (group and group.private_use_allowed):
-        raise PermissionDenied(
-            "private use is not allowed for your group", code="private_use_refused"
-        )
     community = membership.community
     required = param_value(
         params.BUSINESS_PURPOSE_REQUIRED.key,
@@ -312,16 +315,43 @@ def _check_use(membership: Membership, use: str, purpose: str, cost_centre: str)
         community=community,
         group=group,
     )
+    return UseRules(
+        private_allowed=bool(group and group.private_use_allowed),
+        purpose_required=bool(required) and not membership.cost_centre,
+    )
+
+
+def _check_use(membership: Membership, use: str, purpose: str, cost_centre: str) -> None:
+    if use not in Booking.Use.values:
+        raise ValidationFailed(
+            f"use is business or private, not {use!r}", fields={"use": "unknown"}
+        )
+    rules = use_rules(membership)
+    if use == Booking.Use.PRIVATE and not rules.private_allowed:
+        raise PermissionDenied(
+            "private use is not allowed for your group", code="private_use_refused"
+        )
     if (
         use == Booking.Use.BUSINESS
-        and required
-        and not (purpose.strip() or cost_centre.strip() or membership.cost_centre)
+        and rules.purpose_required
+        and not (purpose.strip() or cost_centre.strip())
     ):
         raise ValidationFailed(
             "give the trip's purpose or cost centre",
             code="purpose_required",
             fields={"purpose": "required for business use"},
         )
+
+
+def booking_cancellation_fee(booking: Booking) -> Decimal:
+    """What cancelling the booking now would cost: shown to the member before
+    they confirm, and charged by ``booking_cancel``."""
+    membership = (
+        Membership.objects.filter(user_id=booking.member_id, community=booking.community)
+        .select_related("group")
+        .first()
+    )
+    return cancellation_fee(booking, membership)
 
 
 @transaction.atomic
@@ -334,17 +364,30 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
         raise Conflict(
             f"a {booking.get_state_display()} booking cannot be cancelled", code="not_cancellable"
         )
-    membership = (
-        Membership.objects.filter(user_id=booking.member_id, community=booking.community)
-        .select_related("group")
-        .first()
-    )
-    booking.cancellation_fee = cancellation_fee(booking, membership)
+    booking.cancellation_fee = booking_cancellation_fee(booking)
     booking.state = Booking.State.CANCELLED
     booking.cancelled_at = clock.now()
     booking.sequence += 1
     booking.save()
     audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
+    access_changed(booking.vehicle_id)
+    return booking
+
+
+@transaction.atomic
+def booking_cancel_by_platform(*, booking: Booking, reason: str) -> Booking | None:
+    """Cancel a booking not started yet on the platform's own decision (its
+    card could not be pre-authorised, say): no fee. None when it is no
+    longer confirmed."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if booking.state != Booking.State.CONFIRMED:
+        return None
+    booking.cancellation_fee = Decimal("0")
+    booking.state = Booking.State.CANCELLED
+    booking.cancelled_at = clock.now()
+    booking.sequence += 1
+    booking.save()
+    audit("booking.cancelled", booking, data={"fee": "0", "reason": reason})
     access_changed(booking.vehicle_id)
     return booking
 

@@ -96,14 +96,38 @@ def digital_key_issue(*, actor: User, booking: Booking) -> tuple[DigitalKey, str
         not_after=not_after,
         issued_at=now,
     )
-    token = sign(
+    token = key_token(key)
+    audit("booking.key_issued", booking, actor=actor, data={"key_id": key.key_id})
+    return key, token
+
+
+def key_token(key: DigitalKey) -> str:
+    """The signed token of a key. Ed25519 signatures are deterministic: the
+    same key signed again gives the same token, so tokens need not be kept."""
+    return sign(
         {
-            "box_id": box.box_id,
-            "booking_id": str(booking.pk),
-            "not_before": protocol.format_ts(not_before),
-            "not_after": protocol.format_ts(not_after),
+            "box_id": key.box.box_id,
+            "booking_id": str(key.booking_id),
+            "not_before": protocol.format_ts(key.not_before),
+            "not_after": protocol.format_ts(key.not_after),
             "key_id": key.key_id,
         }
     )
-    audit("booking.key_issued", booking, actor=actor, data={"key_id": key.key_id})
-    return key, token
+
+
+def digital_key_current(*, actor: User, booking: Booking) -> tuple[DigitalKey, str] | None:
+    """The driver's latest key of this booking that is still valid, with its
+    token (None when there is none: ``digital_key_issue`` makes one)."""
+    if booking.member_id != actor.pk:
+        raise NotFound("no such booking")
+    if suspensions_in_force(actor, booking.organisation_id):
+        raise PermissionDenied("you are suspended: no key", code="suspended")
+    if booking.state not in Booking.BLOCKING:
+        return None
+    key = (
+        DigitalKey.objects.filter(booking=booking, not_after__gt=clock.now())
+        .select_related("box")
+        .order_by("-issued_at")
+        .first()
+    )
+    return None if key is None else (key, key_token(key))

@@ -4,7 +4,6 @@ ends it, from the app or by badge, once the car is back, parked and shut."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -23,22 +22,13 @@ from flotte.booking.rules import early_start
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, ValidationFailed
+from flotte.core.geo import distance_m
 from flotte.fleet.models import Box, Station
 from flotte.telematics import params
 from flotte.telematics.access import vehicles_access_changed
 from flotte.telematics.commands import command_issue
 from flotte.telematics.ingest import position_policies
 from flotte.telematics.models import Command, PrivateModeSwitch, Trip, VehicleState
-
-EARTH_RADIUS_M = 6_371_000
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def booking_for_unlock(vehicle_id: int, at: dt.datetime, booking_ref: str = "") -> Booking | None:
