@@ -73,5 +73,5 @@ vendor:
 # The translation catalogues: gather the strings, then compile them after
 # filling src/flotte/locale/fr/LC_MESSAGES/django.po (see docs/web.md).
 messages: $(STAMP)
-	cd src/flotte && ../../$(BIN)/flotte manage makemessages -l fr -l en --no-obsolete --no-location
+	cd src/flotte && ../../$(BIN)/flotte manage makemessages -l fr -l en --no-obsolete --add-location=file
 	cd src/flotte && ../../$(BIN)/flotte manage compilemessages

@@ -80,6 +80,15 @@ if STRIPE_SECRET_KEY and not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
 # Public base URL, used in e-mails (verification and invitation links).
 PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
+# Map tiles of the station maps, as a Leaflet URL template; empty shows the
+# stations on a plain background (no request leaves the platform).
+MAP_TILE_URL = env.text("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.text("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
+if MAP_TILE_URL and not (
+    MAP_TILE_URL.startswith(("https://", "http://", "/")) and "{z}" in MAP_TILE_URL
+):
+    raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) URL template with {z}, {x} and {y}")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

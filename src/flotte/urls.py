@@ -15,6 +15,7 @@ admin.site.has_permission = lambda request: bool(  # type: ignore[method-assign]
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("flotte.web.urls")),
 ]
 

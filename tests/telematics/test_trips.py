@@ -109,7 +109,7 @@ def test_the_trip_ends_only_back_at_the_station_parked_and_shut(
         trip_end(actor=alice.member, booking=booking)
     assert refused in error.value.fields
     # While driving no position is sent: the station cannot be told yet.
-    assert set(error.value.fields) - {refused} <= ({"station"} if refused == "ignition" else set())
+    assert set(error.value.fields) - {refused} <= ({"position"} if refused == "ignition" else set())
     booking.refresh_from_db()
     assert booking.state == Booking.State.STARTED
     assert AuditEntry.objects.filter(action="trip.end_refused").exists()

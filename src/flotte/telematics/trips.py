@@ -100,19 +100,17 @@ def return_check(
         refusals["doors"] = "close the doors"
     if state.key_present is not True:
         refusals["key"] = "put the key back in its place"
-    where = _return_station_problem(booking, state, trip_started)
-    if where:
-        refusals["station"] = where
+    refusals.update(_return_station_problem(booking, state, trip_started))
     return ReturnCheck(refusals)
 
 
 def _return_station_problem(
     booking: Booking, state: VehicleState, trip_started: dt.datetime | None
-) -> str:
+) -> dict[str, str]:
     if not _keeps_edges(booking.organisation_id):
         # The organisation keeps no position at all: the station cannot be
         # checked, and the driver is trusted (see docs/box-protocol.md).
-        return ""
+        return {}
     if (
         state.latitude is None
         or state.longitude is None
@@ -120,7 +118,7 @@ def _return_station_problem(
         or (trip_started is not None and state.position_at < trip_started)
     ):
         command_issue(actor=None, vehicle=booking.vehicle, kind=Command.Kind.LOCATE)
-        return "the vehicle's position is not known yet: try again in a moment"
+        return {"position": "the vehicle's position is not known yet: try again in a moment"}
     radius = param_value(
         params.RETURN_RADIUS.key,
         organisation=booking.community.organisation,
@@ -140,8 +138,8 @@ def _return_station_problem(
     )
     if nearest is None or nearest[0] > radius:
         home = booking.vehicle.home_station
-        return f"bring the vehicle back to {home.name} (within {radius} m)"
-    return ""
+        return {"station": f"bring the vehicle back to {home.name} (within {radius} m)"}
+    return {}
 
 
 def trip_end(*, actor: User | None, booking: Booking, source: str = "app") -> Booking:

@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from flotte.web import views
 from flotte.web.forms import EmailLoginForm
+from flotte.web.views import accounts as views
+from flotte.web.views import member, pwa, trip
 
 app_name = "web"
 
@@ -23,4 +24,32 @@ urlpatterns = [
     path("c/<slug:slug>/signup/", views.signup, name="signup"),
     path("c/<slug:slug>/verify/<str:token>/", views.verify, name="verify"),
     path("c/<slug:slug>/join/", views.join, name="join"),
+    # The member app
+    path("c/<slug:slug>/book/", member.search, name="search"),
+    path("c/<slug:slug>/book/confirm/", member.book, name="book"),
+    path("c/<slug:slug>/bookings/", member.bookings, name="bookings"),
+    path("c/<slug:slug>/bookings/<int:booking_id>/", member.booking_detail, name="booking"),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/change/",
+        member.booking_change_view,
+        name="booking_change",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/cancel/",
+        member.booking_cancel_view,
+        name="booking_cancel",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/commands/",
+        trip.command_send,
+        name="command_send",
+    ),
+    path("c/<slug:slug>/commands/<str:command_id>/", trip.command_state, name="command"),
+    path("c/<slug:slug>/bookings/<int:booking_id>/key/", trip.key, name="key"),
+    path("c/<slug:slug>/bookings/<int:booking_id>/end/", trip.trip_end, name="trip_end"),
+    # Installable app
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("c/<slug:slug>/manifest.webmanifest", pwa.manifest, name="community_manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
 ]
