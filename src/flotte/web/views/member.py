@@ -4,7 +4,6 @@ Views parse, call the booking services and render."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from django.conf import settings
@@ -110,7 +109,7 @@ def _render_search(
             searched=searched,
             offers=offers,
             alternatives=alternatives,
-            station_map=json.dumps(_station_map(member)),
+            station_map=_station_map(member),
         ),
         status=status,
     )
