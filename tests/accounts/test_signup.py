@@ -177,7 +177,7 @@ def test_signup_with_a_verified_address_tells_its_owner_and_creates_nothing(
     assert User.objects.count() == users
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [alice.member.email]
-    assert "already has an account" in mail.outbox[0].body
+    assert "qui a déjà un compte" in mail.outbox[0].body  # French by default
     assert f"/c/{alice.community.slug}/" in mail.outbox[0].body
 
 
