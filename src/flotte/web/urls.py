@@ -44,7 +44,7 @@ urlpatterns = [
         trip.command_send,
         name="command_send",
     ),
-    path("c/<slug:slug>/commands/<str:command_id>/", trip.command_state, name="command"),
+    path("c/<slug:slug>/commands/<uuid:command_id>/", trip.command_state, name="command"),
     path("c/<slug:slug>/bookings/<int:booking_id>/key/", trip.key, name="key"),
     path("c/<slug:slug>/bookings/<int:booking_id>/end/", trip.trip_end, name="trip_end"),
     # Installable app

@@ -77,17 +77,29 @@ def test_unlocking_outside_the_booking_time_says_why(alice: Tenant, member: Clie
 
 
 def test_a_command_is_seen_by_its_requester_only(
-    alice: Tenant, bob: Tenant, member: Client, client: Client
+    alice: Tenant, bob: Tenant, member: Client
 ) -> None:
     booking = book(alice, 0, 2)
     unlock_on_page(member, alice, booking, **HTMX)
     command = Command.objects.get()
+    slug = alice.community.slug
+    assert member.get(f"/c/{slug}/commands/{command.pk}/").status_code == 200
     stranger = f.UserFactory()
     f.MembershipFactory(user=stranger, community=alice.community)
-    for person, slug in [(stranger, alice.community.slug), (bob.member, bob.community.slug)]:
-        client.force_login(person)
-        assert client.get(f"/c/{slug}/commands/{command.pk}/").status_code == 404
-    assert member.get(f"/c/{alice.community.slug}/commands/not-a-uuid/").status_code == 404
+    for person, where in [(stranger, slug), (bob.member, bob.community.slug)]:
+        other = Client()
+        other.force_login(person)
+        assert other.get(f"/c/{where}/commands/{command.pk}/").status_code == 404
+
+
+def test_a_malformed_command_address_is_not_found_not_a_crash(
+    alice: Tenant, member: Client
+) -> None:
+    booking = book(alice, 0, 2)
+    slug = alice.community.slug
+    assert member.get(f"/c/{slug}/commands/not-a-uuid/").status_code == 404
+    page = member.get(f"/c/{slug}/bookings/{booking.pk}/?command=not-a-uuid")
+    assert page.status_code == 200 and page.context["command"] is None
 
 
 def test_the_digital_key_is_issued_once_then_shown_again(alice: Tenant, member: Client) -> None:

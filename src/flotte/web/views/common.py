@@ -4,6 +4,7 @@ place in it, and the community's time zone while the page is made."""
 from __future__ import annotations
 
 import functools
+import uuid
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,9 +111,10 @@ def trip_context(request: HttpRequest, member: Member, booking: Booking) -> dict
     has_box = Box.objects.filter(vehicle_id=booking.vehicle_id).exists()
     current = current_booking(member.user, booking.vehicle, clock.now())
     command = None
-    if request.GET.get("command"):
+    asked = request.GET.get("command", "")
+    if asked:
         try:
-            command = command_for_actor(member.user, request.GET["command"])
+            command = command_for_actor(member.user, str(uuid.UUID(asked)))
         except (NotFound, ValueError):
             command = None
     return {

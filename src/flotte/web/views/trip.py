@@ -4,6 +4,8 @@ call the telematics services and render."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -57,10 +59,10 @@ def command_send(request: HttpRequest, member: Member, booking_id: int) -> HttpR
 
 @require_GET
 @member_page
-def command_state(request: HttpRequest, member: Member, command_id: str) -> HttpResponse:
+def command_state(request: HttpRequest, member: Member, command_id: uuid.UUID) -> HttpResponse:
     try:
-        command = command_for_actor(member.user, command_id)
-    except (NotFound, ValueError):
+        command = command_for_actor(member.user, str(command_id))
+    except NotFound:
         raise Http404 from None
     if command.booking is None or command.booking.community_id != member.community.pk:
         raise Http404
