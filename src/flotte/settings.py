@@ -80,9 +80,11 @@ if STRIPE_SECRET_KEY and not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
 # Public base URL, used in e-mails (verification and invitation links).
 PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
-# Map tiles of the station maps, as a Leaflet URL template; empty shows the
+# Map tiles of the station maps, as a Leaflet URL template; `none` shows the
 # stations on a plain background (no request leaves the platform).
 MAP_TILE_URL = env.text("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+if MAP_TILE_URL.lower() == "none":
+    MAP_TILE_URL = ""
 MAP_TILE_ATTRIBUTION = env.text("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 if MAP_TILE_URL and not (
     MAP_TILE_URL.startswith(("https://", "http://", "/")) and "{z}" in MAP_TILE_URL

@@ -97,21 +97,22 @@ def test_search_quote_book_list_and_cancel_with_the_fee_shown(
     page.fill("#id_start", local(4))  # 13:00 to 15:00 today: within 24 h, so the fee
     page.fill("#id_end", local(6))
     page.fill("#id_km", "10")
-    page.fill("#id_purpose", "Réunion à la préfecture")
     page.get_by_role("button", name=words["search"], exact=True).click()
     offer = page.locator("article.offer")
     assert offer.count() == 1
     assert words["price"] in offer.locator(".price").inner_text()
+    page.fill("#id_purpose", "Réunion à la préfecture")  # asked for business trips
     visit.screenshot(page, f"search-results-{language}")
 
     offer.get_by_role("button", name=re.compile(words["book"])).click()
     page.wait_for_url(re.compile(r"/bookings/\d+/$"))
     assert words["booked"] in page.locator("main .notice").first.inner_text()
     booking = Booking.objects.get()
-    assert (booking.vehicle, booking.declared_km, booking.quoted_total) == (
+    assert (booking.vehicle, booking.declared_km, booking.quoted_total, booking.purpose) == (
         priced.vehicle,
         10,
         Decimal("10.00"),
+        "Réunion à la préfecture",
     )
 
     page.get_by_role("link", name=words["mine"], exact=True).first.click()

@@ -25,7 +25,24 @@
       form.addEventListener("submit", function () { worker({ forget: true }); });
     });
     stationMap();
+    carryTheTripDetails();
   });
+
+  // A purpose or cost centre typed after searching goes with the booking
+  // (without JavaScript, searching again carries it).
+  function carryTheTripDetails() {
+    var search = document.getElementById("search");
+    if (!search) return;
+    document.querySelectorAll("form.book").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        ["purpose", "cost_centre"].forEach(function (name) {
+          if (search.elements[name] && form.elements[name]) {
+            form.elements[name].value = search.elements[name].value;
+          }
+        });
+      });
+    });
+  }
 
   function stationMap() {
     var element = document.getElementById("station-map");
