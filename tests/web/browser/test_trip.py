@@ -40,7 +40,8 @@ def test_unlock_shows_the_command_state_until_the_car_answers(
     booking = book(alice, 0, 2)
     page = visit.open(alice.member, viewport=PHONE)
     page.goto(visit.url(f"/c/{alice.community.slug}/bookings/{booking.pk}/"))
-    page.get_by_role("button", name="Déverrouiller").click()
+    page.get_by_role("button", name="Déverrouiller").focus()
+    page.keyboard.press("Enter")  # from the keyboard
     state = page.locator("#command-state .command-state")
     state.wait_for()
     assert re.search("en attente d’envoi|envoyé, en attente de la voiture", state.inner_text())
