@@ -129,11 +129,19 @@ class Gateway:
         options = self.options
         if options.mqtt5:
             client = mqtt_client(
-                options.url, options.client_id, protocol=mqtt.MQTTv5, manual_ack=True
+                options.url,
+                options.client_id,
+                buffered=True,
+                protocol=mqtt.MQTTv5,
+                manual_ack=True,
             )
         else:
             client = mqtt_client(
-                options.url, options.client_id, clean_session=False, manual_ack=True
+                options.url,
+                options.client_id,
+                buffered=True,
+                clean_session=False,
+                manual_ack=True,
             )
         client.on_connect = self._on_connect
         client.on_message = self._on_message
@@ -235,8 +243,10 @@ class Gateway:
                 result = self._store_one_by_one([incoming for incoming, _, _ in batch])
                 break
         self.stats.add(result)
+        # Acknowledged only now that the batch is stored, in one write.
+        self._client.ack_many(mid for _, mid, qos in batch if qos == 1)
         for _, mid, qos in batch:
-            if qos > 0:
+            if qos == 2:
                 self._client.ack(mid, qos)
 
     def _store_one_by_one(self, messages: list[Incoming]) -> BatchResult:

@@ -45,12 +45,16 @@ def connect_args(url: str) -> dict[str, Any]:
     }
 
 
-def mqtt_client(url: str, client_id: str, **options: Any) -> Any:
-    """A paho client set up for ``url`` (credentials, TLS), not connected."""
+def mqtt_client(url: str, client_id: str, *, buffered: bool = False, **options: Any) -> Any:
+    """A paho client set up for ``url`` (credentials, TLS), not connected;
+    ``buffered`` for a client that receives a flood (the gateway)."""
     import paho.mqtt.client as mqtt
 
+    from flotte.telematics.mqttclient import BufferedClient
+
+    kind = BufferedClient if buffered else mqtt.Client
     args = connect_args(url)
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, **options)
+    client = kind(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, **options)
     if args["username"]:
         client.username_pw_set(args["username"], args["password"])
     if args["tls"]:
