@@ -79,5 +79,7 @@ def test_the_catalogues_hold_every_string_of_the_code(
     call_command("makemessages", locale=["fr"], no_location=True, verbosity=0)
     fresh = keys(polib.pofile(str(tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po")))
     committed = keys(catalogue("fr"))
-    assert sorted(fresh - committed, key=str) == [], "strings missing: run make messages"
-    assert sorted(committed - fresh, key=str) == [], "strings gone: run make messages"
+    missing = sorted(msgid for _, msgid in fresh - committed)
+    gone = sorted(msgid for _, msgid in committed - fresh)
+    assert not missing, "run make messages, then translate in locale/fr: " + "; ".join(missing)
+    assert not gone, "run make messages to drop: " + "; ".join(gone)
