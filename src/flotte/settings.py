@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from flotte.core.env import Env, database_from_url, email_from_url
+from flotte.notify.config import push_from_env, sms_from_url
 
 env = Env()
 
@@ -77,6 +78,22 @@ STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET")
 if STRIPE_SECRET_KEY and not STRIPE_SECRET_KEY.startswith(("sk_", "rk_")):
     raise ImproperlyConfigured("STRIPE_SECRET_KEY must start with sk_ or rk_")
 
+# Notifications (flotte.notify, docs/notifications.md). E-mail needs nothing
+# more than EMAIL_URL. SMS: empty means none is sent, console:// writes them
+# to the log, brevo://API_KEY@api.brevo.com?sender=Flotte sends them through
+# Brevo. Push: a VAPID P-256 private key (base64url of its 32 bytes, or PEM)
+# and a contact for the push services; no key means no push.
+SMS_URL = env.text("SMS_URL", "")
+sms_from_url(SMS_URL)
+VAPID_PRIVATE_KEY = env.text("VAPID_PRIVATE_KEY", "")
+VAPID_SUBJECT = env.text("VAPID_SUBJECT", "")
+push_from_env(VAPID_PRIVATE_KEY, VAPID_SUBJECT)
+# Push endpoints must be public https URLs; only the tests' local fake
+# push service needs this off.
+WEB_PUSH_ALLOW_LOCAL_ENDPOINTS = False
+# E-mails of a mailing sent by one background task.
+MAILING_BATCH_SIZE = env.number("MAILING_BATCH_SIZE", 100, minimum=1)
+
 # Public base URL, used in e-mails (verification and invitation links).
 PUBLIC_URL = env.url("PUBLIC_URL", "http://127.0.0.1:8000", schemes={"http", "https"}).rstrip("/")
 
@@ -106,6 +123,7 @@ INSTALLED_APPS = [
     "flotte.booking",
     "flotte.telematics",
     "flotte.billing",
+    "flotte.notify",
     "flotte.api",
     "flotte.web",
 ]

@@ -27,9 +27,12 @@ from flotte.billing.amounts import LineInput
 from flotte.billing.corrections import invoice_exceptional_create
 from flotte.billing.models import Invoice
 from flotte.billing.services import invoice_line_add
-from flotte.booking.lifecycle import booking_start
+from flotte.booking.lifecycle import booking_end, booking_start
 from flotte.booking.models import Booking, ManagerAlert
 from flotte.booking.services import booking_create
+from flotte.notify.mailings import mailing_create
+from flotte.notify.models import PushSubscription
+from flotte.notify.surveys import survey_answer
 from flotte.pricing.services import tariff_create
 from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Trip
@@ -220,6 +223,26 @@ ROUTES: dict[tuple[str, str], Any] = {
             "lines": [{"label": "Franchise", "unit_price_incl_vat": "300.00", "kind": "damage"}],
         },
     ),
+    ("GET", "/me/notifications"): SELF,
+    ("PUT", "/me/notifications"): SELF,
+    ("GET", "/me/notifications/history"): SELF,
+    ("GET", "/me/push-subscriptions"): SELF,
+    ("POST", "/me/push-subscriptions"): SELF,
+    ("DELETE", "/me/push-subscriptions/{subscription_id}"): Case("member"),
+    ("POST", "/notifications/unsubscribe"): PUBLIC,
+    ("GET", "/organisations/{org_id}/notifications"): Case("manager"),
+    ("POST", "/bookings/{booking_id}/survey"): Case(
+        "member", {"rating": 5, "cleanliness": 4}, params={"booking_id": "ended_booking_id"}
+    ),
+    ("GET", "/organisations/{org_id}/surveys"): Case("manager"),
+    ("GET", "/organisations/{org_id}/surveys/vehicles"): Case("manager"),
+    ("GET", "/organisations/{org_id}/surveys/stations"): Case("manager"),
+    ("GET", "/organisations/{org_id}/mailings"): Case("manager"),
+    ("POST", "/organisations/{org_id}/mailings"): Case(
+        "manager", {"community_id": "{community_id}", "subject_fr": "Info", "body_fr": "Texte"}
+    ),
+    ("GET", "/mailings/{mailing_id}"): Case("manager"),
+    ("POST", "/mailings/{mailing_id}/send"): Case("manager"),
 }
 
 
@@ -329,6 +352,51 @@ def world(alice: Tenant, bob: Tenant) -> World:
         message="Alice car late",
         created_at=now,
     )
+    # Notifications: a device for push, two ended trips (one answered with
+    # its survey), a draft mailing.
+    device = PushSubscription.objects.create(
+        user=alice.member,
+        endpoint="https://push.example.net/alice-device",
+        p256dh="B",
+        auth="A",
+        created_at=now,
+    )
+    ended, answered = [
+        booking_create(
+            actor=alice.member,
+            member=alice.member,
+            community=alice.community,
+            vehicle=vehicle,
+            start=now,
+            end=now + dt.timedelta(hours=2),
+            purpose="trip",
+        )
+        for vehicle in (
+            f.VehicleFactory(
+                organisation=alice.organisation,
+                home_station=alice.station,
+                communities=[alice.community],
+            )
+            for _ in range(2)
+        )
+    ]
+    for trip in (ended, answered):
+        booking_start(actor=alice.member, booking=trip)
+        booking_end(actor=alice.member, booking=trip, km=3)
+    survey_answer(
+        user=alice.member,
+        booking=answered,
+        rating=2,
+        cleanliness=2,
+        comment="Alice survey comment",
+    )
+    mailing = mailing_create(
+        actor=alice.manager,
+        organisation=alice.organisation,
+        community=alice.community,
+        subject_fr="Alice mailing",
+        body_fr="Bonjour",
+    )
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
@@ -357,6 +425,10 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "invoice_id": invoice.pk,
         "draft_invoice_id": draft.pk,
         "position": draft.lines.get().position,
+        "community_id": alice.community.pk,
+        "subscription_id": device.pk,
+        "ended_booking_id": ended.pk,
+        "mailing_id": mailing.pk,
     }
     markers = [
         alice.organisation.name,
@@ -376,6 +448,9 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "Alice car late",
         "Alice damage excess",
         "Alice draft",
+        "alice-device",
+        "Alice survey comment",
+        "Alice mailing",
     ]
     return World(alice, bob, params, markers)
 

@@ -870,3 +870,160 @@ class ExceptionalInvoiceIn(In):
     lines: list[InvoiceLineIn]
     business: bool = False
     cost_centre: str = ""
+
+
+# Notifications, surveys and mailings (flotte.notify)
+class EventChoiceOut(Schema):
+    event: str
+    label: str = Field(description="in the request's language")
+    mandatory: bool = Field(description="always sent by e-mail; SMS and push may be added")
+    email: bool
+    sms: bool
+    push: bool
+
+
+class MailingChoiceOut(Schema):
+    organisation_id: int
+    organisation: str
+    subscribed: bool
+
+
+class NotificationPreferencesOut(Schema):
+    channels: list[str] = Field(description="the channels this platform offers")
+    push_public_key: str = Field(
+        description="VAPID applicationServerKey for pushManager.subscribe(); empty without push"
+    )
+    events: list[EventChoiceOut]
+    mailings: list[MailingChoiceOut]
+
+
+class EventChoiceIn(In):
+    event: str
+    email: bool | None = None
+    sms: bool | None = None
+    push: bool | None = None
+
+
+class MailingChoiceIn(In):
+    organisation_id: int
+    subscribed: bool
+
+
+class NotificationPreferencesIn(In):
+    events: list[EventChoiceIn] = Field(default_factory=list)
+    mailings: list[MailingChoiceIn] = Field(default_factory=list)
+
+
+class NotificationOut(Schema):
+    id: int
+    organisation_id: int
+    user_id: int
+    event: str
+    channel: str
+    state: str = Field(description="pending, sending, sent or failed")
+    error: str
+    subject: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+
+
+class PushKeysIn(In):
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+
+
+class PushSubscriptionIn(In):
+    """What a browser's ``PushSubscription.toJSON()`` gives (without
+    ``expirationTime``), with an optional device name."""
+
+    endpoint: str = Field(max_length=1000)
+    keys: PushKeysIn
+    user_agent: str = Field(default="", max_length=200)
+
+
+class PushSubscriptionOut(Schema):
+    id: int
+    endpoint: str
+    user_agent: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+
+
+class UnsubscribeIn(In):
+    token: str = Field(max_length=500)
+
+
+class UnsubscribeOut(Schema):
+    organisation_id: int
+    subscribed: bool
+
+
+class SurveyIn(In):
+    rating: int = Field(ge=1, le=5)
+    cleanliness: int = Field(ge=1, le=5)
+    comment: str = Field(default="", max_length=2000)
+
+
+class SurveyResponseOut(Schema):
+    id: int
+    booking_id: int
+    vehicle_id: int
+    station_id: int
+    rating: int
+    cleanliness: int
+    comment: str
+    answered_at: dt.datetime
+
+
+class SurveyResultOut(Schema):
+    id: int = Field(description="the vehicle's or the station's id")
+    name: str = Field(description="the vehicle's plate or the station's name")
+    responses: int
+    rating: Decimal = Field(description="mean, 1 to 5")
+    cleanliness: Decimal = Field(description="mean, 1 to 5")
+
+
+class MailingIn(In):
+    community_id: int | None = None
+    group_id: int | None = None
+    subject_fr: str = Field(default="", max_length=200)
+    body_fr: str = Field(default="", max_length=20000)
+    subject_en: str = Field(default="", max_length=200)
+    body_en: str = Field(default="", max_length=20000)
+
+
+class MailingOut(Schema):
+    id: int
+    organisation_id: int
+    community_id: int | None
+    group_id: int | None
+    subject_fr: str
+    body_fr: str
+    subject_en: str
+    body_en: str
+    state: str = Field(description="draft, sending or sent")
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    batches: int
+    audience: int = Field(description="members it would reach now (a draft) or recipients")
+    counts: dict[str, int] = Field(description="recipients per state: pending, sent, failed...")
+
+    @staticmethod
+    def resolve_audience(mailing: Any) -> int:
+        from flotte.notify.mailings import mailing_audience
+
+        if mailing.state == "draft":
+            return int(mailing_audience(mailing).count())
+        return int(mailing.recipients.count())
+
+    @staticmethod
+    def resolve_counts(mailing: Any) -> dict[str, int]:
+        from flotte.notify.mailings import mailing_counts
+
+        return mailing_counts(mailing)
+
+
+class SurveyPeriodQuery(Schema):
+    start: dt.datetime | None = Field(default=None, description="answered from (included)")
+    end: dt.datetime | None = Field(default=None, description="answered before (excluded)")

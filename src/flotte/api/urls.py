@@ -12,6 +12,7 @@ from flotte.api.routers import (
     fleet,
     me,
     members,
+    notify,
     organisations,
     pricing,
     telematics,
@@ -41,3 +42,4 @@ api.add_router("", pricing.router)
 api.add_router("", bookings.router)
 api.add_router("", telematics.router)
 api.add_router("", billing.router)
+api.add_router("", notify.router)

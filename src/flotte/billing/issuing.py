@@ -107,4 +107,7 @@ def issue(invoice: Invoice, *, actor: User | None) -> Invoice:
             "credits": invoice.credits.number if invoice.credits else None,
         },
     )
+    from flotte.notify.hooks import invoice_issued
+
+    invoice_issued(invoice)  # the buyer is told after commit
     return invoice

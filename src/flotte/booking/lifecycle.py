@@ -18,6 +18,7 @@ from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
+from flotte.notify import hooks
 from flotte.pricing.engine import STANDARD_VAT_RATE, Quote, late_return_penalty
 from flotte.pricing.services import quote_if_priced
 
@@ -146,6 +147,7 @@ def booking_finish(booking: Booking, *, km: int, actor: User | None) -> Booking:
 
     # Invoiced after commit, when the organisation bills (billing_enabled).
     draft_for_booking.enqueue(booking.pk)
+    hooks.trip_ended(booking)
     audit(
         "booking.ended",
         booking,
@@ -219,6 +221,7 @@ def booking_change(
         data={"before": before, "after": {"end": new_end.isoformat(), "vehicle": new_vehicle.pk}},
     )
     access_changed(old_vehicle_id, new_vehicle.pk)
+    hooks.booking_changed(booking)
     return booking
 
 
@@ -242,5 +245,6 @@ def no_show_sweep() -> int:
                 booking.state = Booking.State.NO_SHOW
                 audit("booking.no_show", booking)
                 access_changed(booking.vehicle_id)
+                hooks.booking_no_show(booking)
                 count += 1
     return count

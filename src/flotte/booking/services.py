@@ -27,6 +27,7 @@ from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from flotte.fleet.models import Vehicle
+from flotte.notify import hooks
 from flotte.pricing.engine import Quote
 from flotte.pricing.services import quote_if_priced
 
@@ -285,6 +286,7 @@ def booking_create(
         },
     )
     access_changed(vehicle.pk)
+    hooks.booking_confirmed(booking)
     return booking
 
 
@@ -371,6 +373,7 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     booking.save()
     audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
     access_changed(booking.vehicle_id)
+    hooks.booking_cancelled(booking, by_member=actor.pk == booking.member_id)
     return booking
 
 

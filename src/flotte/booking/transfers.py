@@ -28,6 +28,7 @@ from flotte.booking.services import (
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.fleet.models import Vehicle
+from flotte.notify import hooks
 
 
 def _candidates(booking: Booking, membership: Membership) -> list[Vehicle]:
@@ -106,9 +107,7 @@ def booking_transfer(
             data={"reason": reason, "from": transfer.from_vehicle_id, "to": target.pk},
         )
         access_changed(transfer.from_vehicle_id, target.pk)
-        from flotte.booking.tasks import send_transfer_email
-
-        send_transfer_email.enqueue(transfer.pk)
+        hooks.booking_transferred(transfer)
         return transfer
     transfer.save()
     ManagerAlert.objects.get_or_create(
@@ -162,7 +161,7 @@ def late_return_sweep() -> int:
             continue
         late += 1
         with transaction.atomic():
-            ManagerAlert.objects.get_or_create(
+            _, alerted = ManagerAlert.objects.get_or_create(
                 booking=booking,
                 kind=ManagerAlert.Kind.LATE_RETURN,
                 defaults={
@@ -179,11 +178,17 @@ def late_return_sweep() -> int:
             start__gte=booking.start,
             start__lt=now + lookahead,
         ).exclude(pk=booking.pk)
+        if alerted:
+            with transaction.atomic():
+                hooks.vehicle_late_driver(booking, waiting=following.exists())
         for next_booking in following:
             if not Transfer.objects.filter(
                 booking=next_booking, reason=Transfer.Reason.LATE_RETURN
             ).exists():
-                booking_transfer(booking=next_booking, reason=Transfer.Reason.LATE_RETURN)
+                moved = booking_transfer(booking=next_booking, reason=Transfer.Reason.LATE_RETURN)
+                if not moved.succeeded:
+                    with transaction.atomic():
+                        hooks.vehicle_late_waiting(next_booking)
         _extend_if_free(booking, context, now)
     return late
 
