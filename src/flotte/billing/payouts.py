@@ -231,9 +231,15 @@ def statement_invoices(statement: PayoutStatement) -> list[InvoiceEntry]:
     for line in lines:
         grouped.setdefault(line.invoice_id, []).append(line)
     entries = [_entry(group) for group in grouped.values()]
-    return sorted(
-        entries, key=lambda e: (e.invoice is None, e.invoice.sequence or 0 if e.invoice else 0)
-    )
+    return sorted(entries, key=_in_number_order)
+
+
+def _in_number_order(entry: InvoiceEntry) -> tuple[bool, int]:
+    """Invoices by their place in the sequence; money without an invoice
+    last."""
+    if entry.invoice is None:
+        return (True, 0)
+    return (False, entry.invoice.sequence or 0)
 
 
 def _entry(lines: list[PayoutLine]) -> InvoiceEntry:
