@@ -354,3 +354,18 @@ def test_the_sweep_sends_every_organisation_commands(
     assert command_retry_sweep() == 2
     assert len(commands_sent(published, alice)) == 1
     assert len(commands_sent(published, bob)) == 1
+
+
+def test_the_current_trip_is_the_booking_that_lets_the_member_in_now(
+    alice: Tenant, bob: Tenant
+) -> None:
+    from flotte.booking.lifecycle import booking_mark_started
+    from flotte.telematics.commands import current_trip
+
+    first, second = book(alice, 2, 4), book(alice, 6, 8)
+    assert current_trip(alice.member, alice.community, hours(1)) is None
+    assert current_trip(alice.member, alice.community, hours(1.9)) == first  # early start
+    assert current_trip(alice.member, alice.community, hours(6.5)) == second
+    assert current_trip(alice.member, bob.community, hours(3)) is None
+    booking_mark_started(first, at=hours(2), actor=None)
+    assert current_trip(alice.member, alice.community, hours(5)) == first  # running late

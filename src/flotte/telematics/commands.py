@@ -6,10 +6,10 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from flotte.accounts.drivers import suspensions_in_force
-from flotte.accounts.models import User
+from flotte.accounts.models import Community, User
 from flotte.accounts.parameters import param_value
 from flotte.accounts.selectors import is_operator, manages_organisation
 from flotte.booking.models import Booking
@@ -36,18 +36,29 @@ def box_of_vehicle(vehicle: Vehicle) -> Box:
     return box
 
 
-def current_booking(member: User, vehicle: Vehicle, at: dt.datetime) -> Booking | None:
-    """The member's booking of this vehicle that lets them in now: from the
-    early-start margin before it to its end, or a trip still under way."""
-    candidates = Booking.objects.filter(
-        member=member, vehicle=vehicle, state__in=Booking.BLOCKING
-    ).filter(Q(state=Booking.State.STARTED) | Q(end__gt=at))
-    for booking in candidates.select_related("community__organisation"):
+def _letting_in(candidates: QuerySet[Booking], at: dt.datetime) -> Booking | None:
+    """Of these bookings, the one that lets its member in now: a trip still
+    under way, or a booking from the early-start margin before it to its end."""
+    candidates = candidates.filter(state__in=Booking.BLOCKING).filter(
+        Q(state=Booking.State.STARTED) | Q(end__gt=at)
+    )
+    for booking in candidates.select_related("community__organisation").order_by("start"):
         if booking.state == Booking.State.STARTED:
             return booking
         if booking.start - early_start(booking.community) <= at < booking.end:
             return booking
     return None
+
+
+def current_booking(member: User, vehicle: Vehicle, at: dt.datetime) -> Booking | None:
+    """The member's booking of this vehicle that lets them in now."""
+    return _letting_in(Booking.objects.filter(member=member, vehicle=vehicle), at)
+
+
+def current_trip(member: User, community: Community, at: dt.datetime) -> Booking | None:
+    """The member's booking in this community that lets them in now: their
+    current trip, where the app opens."""
+    return _letting_in(Booking.objects.filter(member=member, community=community), at)
 
 
 @transaction.atomic

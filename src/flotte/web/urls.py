@@ -28,6 +28,7 @@ urlpatterns = [
     path("c/<slug:slug>/book/", member.search, name="search"),
     path("c/<slug:slug>/book/confirm/", member.book, name="book"),
     path("c/<slug:slug>/bookings/", member.bookings, name="bookings"),
+    path("c/<slug:slug>/trip/", trip.trip, name="trip"),
     path("c/<slug:slug>/bookings/<int:booking_id>/", member.booking_detail, name="booking"),
     path(
         "c/<slug:slug>/bookings/<int:booking_id>/change/",

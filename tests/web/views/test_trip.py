@@ -173,3 +173,15 @@ def test_a_car_without_a_box_ends_with_the_km_driven(alice: Tenant, member: Clie
     assert member.post(url, {"km": "25"}).status_code == 302
     booking.refresh_from_db()
     assert (booking.state, booking.actual_km) == ("ended", 25)
+
+
+def test_the_trip_address_opens_the_current_booking_or_says_there_is_none(
+    alice: Tenant, member: Client
+) -> None:
+    slug = alice.community.slug
+    page = member.get(f"/c/{slug}/trip/")
+    assert page.status_code == 200 and "Aucun trajet en ce moment" in page.content.decode()
+    booking = book(alice, 0, 2)
+    assert member.get(f"/c/{slug}/trip/")["Location"] == f"/c/{slug}/bookings/{booking.pk}/"
+    listing = member.get(f"/c/{slug}/bookings/")
+    assert listing.context["current"] == booking

@@ -29,6 +29,7 @@ from flotte.booking.services import (
 from flotte.core import clock
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Station, Vehicle
+from flotte.telematics.commands import current_trip
 from flotte.web.errors import add_to_form, explain
 from flotte.web.forms import BookForm, ChangeForm, SearchForm
 from flotte.web.templatetags.flotte_web import euros
@@ -173,6 +174,7 @@ def bookings(request: HttpRequest, member: Member) -> HttpResponse:
         request,
         "web/bookings.html",
         member.context(
+            current=current_trip(member.user, member.community, clock.now()),
             upcoming=mine.filter(state__in=Booking.BLOCKING).order_by("start"),
             past=mine.exclude(state__in=Booking.BLOCKING).order_by("-start")[:20],
         ),

@@ -25,6 +25,7 @@ def manifest(request: HttpRequest, slug: str | None = None) -> JsonResponse:
     """The web app manifest: Flotte's, or a community's with its name,
     colours and logo when installed from /c/<slug>/."""
     name, colour, start = "Flotte", "#1d4ed8", reverse("web:home")
+    shortcuts: list[dict[str, str]] = []
     icons = [
         {"src": static("web/icons/flotte-192.png"), "sizes": "192x192", "type": "image/png"},
         {"src": static("web/icons/flotte-512.png"), "sizes": "512x512", "type": "image/png"},
@@ -42,6 +43,11 @@ def manifest(request: HttpRequest, slug: str | None = None) -> JsonResponse:
         start = reverse("web:community", kwargs={"slug": slug})
         if brand["logo_url"]:
             icons.insert(0, {"src": brand["logo_url"], "sizes": "any"})
+        shortcuts = [
+            {"name": _("My trip"), "url": reverse("web:trip", kwargs={"slug": slug})},
+            {"name": _("Book a car"), "url": reverse("web:search", kwargs={"slug": slug})},
+            {"name": _("My bookings"), "url": reverse("web:bookings", kwargs={"slug": slug})},
+        ]
     body = {
         "name": name,
         "short_name": name[:12],
@@ -53,6 +59,7 @@ def manifest(request: HttpRequest, slug: str | None = None) -> JsonResponse:
         "background_color": "#f9fafb",
         "theme_color": colour,
         "icons": icons,
+        "shortcuts": shortcuts,
     }
     response = JsonResponse(body, content_type="application/manifest+json")
     response["Cache-Control"] = "public, max-age=3600"

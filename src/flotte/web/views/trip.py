@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from flotte.core import clock
 from flotte.core.errors import NotFound, ServiceError
 from flotte.fleet.models import Box
-from flotte.telematics.commands import command_for_actor, command_issue
+from flotte.telematics.commands import command_for_actor, command_issue, current_trip
 from flotte.telematics.keys import digital_key_current, digital_key_issue
 from flotte.telematics.trips import booking_close_trip
 from flotte.web.errors import add_to_form, explain, return_refusals
@@ -119,4 +120,21 @@ def trip_end(request: HttpRequest, member: Member, booking_id: int) -> HttpRespo
         messages.error(request, explain(error))
         return redirect("web:booking", slug=member.community.slug, booking_id=booking.pk)
     messages.success(request, _("Your trip is over. Thank you!"))
+    return redirect("web:booking", slug=member.community.slug, booking_id=booking.pk)
+
+
+@require_GET
+@member_page
+def trip(request: HttpRequest, member: Member) -> HttpResponse:
+    """Where the app opens during a trip: the current booking's page."""
+    booking = current_trip(member.user, member.community, clock.now())
+    if booking is None:
+        return render(
+            request,
+            "web/message.html",
+            member.context(
+                title=_("No trip now"),
+                text=_("Your trip shows here from a few minutes before your booking starts."),
+            ),
+        )
     return redirect("web:booking", slug=member.community.slug, booking_id=booking.pk)
