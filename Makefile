@@ -55,7 +55,9 @@ bench: $(STAMP)
 # their dist files and licences into the static files (committed: running
 # Flotte needs no npm and no CDN). Change a version here and run `make vendor`.
 VENDOR := src/flotte/web/static/web/vendor
-NPM_PACKAGES := leaflet@1.9.4 uplot@1.6.32 htmx.org@2.0.11
+# The invoices' PDF font (PDF/A wants every font embedded), from npm too.
+FONTS := src/flotte/billing/fonts
+NPM_PACKAGES := leaflet@1.9.4 uplot@1.6.32 htmx.org@2.0.11 dejavu-fonts-ttf@2.37.3
 vendor:
 	@command -v npm >/dev/null || { echo "make vendor needs npm"; exit 1; }
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -65,7 +67,10 @@ vendor:
 	cp "$$nm"/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/; \
 	cp "$$nm/uplot/dist/uPlot.iife.min.js" "$$nm/uplot/dist/uPlot.min.css" "$$nm/uplot/LICENSE" $(VENDOR)/uplot/; \
 	cp "$$nm/htmx.org/dist/htmx.min.js" "$$nm/htmx.org/LICENSE" $(VENDOR)/htmx/; \
-	for p in leaflet uplot htmx.org; do \
+	rm -rf $(FONTS); mkdir -p $(FONTS); \
+	cp "$$nm/dejavu-fonts-ttf/ttf/DejaVuSans.ttf" "$$nm/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf" $(FONTS)/; \
+	cp "$$nm/dejavu-fonts-ttf/LICENSE" $(FONTS)/LICENSE; \
+	for p in leaflet uplot htmx.org dejavu-fonts-ttf; do \
 	  node -e 'const p=require(process.argv[1]); console.log(p.name+" "+p.version+" "+p.license)' "$$nm/$$p/package.json"; \
 	done > $(VENDOR)/VERSIONS
 	@cat $(VENDOR)/VERSIONS

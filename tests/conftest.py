@@ -12,6 +12,7 @@ from flotte.accounts.models import Community, Organisation, User
 from flotte.core.tenancy import cross_tenant
 from flotte.fleet.models import Badge, Box, Station, Vehicle
 from tests import factories as f
+from tests.billing.fake_stripe import FakeStripe
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +130,18 @@ class Api:
 
     def delete(self, path: str, **extra: Any) -> Any:
         return self.call("delete", path, **extra)
+
+
+@pytest.fixture
+def stripe(settings: Any) -> Iterator[FakeStripe]:
+    """A fake Stripe on loopback, and the platform configured to use it."""
+    fake = FakeStripe()
+    settings.STRIPE_API_BASE = fake.start()
+    settings.STRIPE_SECRET_KEY = fake.secret_key
+    settings.STRIPE_WEBHOOK_SECRET = fake.webhook_secret
+    settings.PAYMENT_PROVIDER = "stripe"
+    yield fake
+    fake.stop()
 
 
 @pytest.fixture

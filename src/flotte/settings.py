@@ -204,7 +204,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # Django's own loggers have handlers of their own: give them the level too.
-    "loggers": {"django": {"level": LOG_LEVEL}, "django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"level": LOG_LEVEL},
+        "django.db.backends": {"level": "WARNING"},
+        # The Stripe client logs every request at INFO.
+        "stripe": {"level": "WARNING"},
+    },
 }
 
 # How often the in-process scheduler of `flotte run` looks for due jobs.
@@ -212,3 +217,15 @@ SCHEDULER_TICK_SECONDS = env.number("SCHEDULER_TICK_SECONDS", 30, minimum=1)
 API_PAGE_SIZE = env.number("API_PAGE_SIZE", 50, minimum=1)
 NINJA_PAGINATION_PER_PAGE = API_PAGE_SIZE
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+
+# Card payments (billing/payments). The provider is switched on per
+# organisation by the `payment_card_enabled` parameter; these are the
+# platform's credentials with it. STRIPE_API_BASE points the official client
+# elsewhere (the tests' local fake Stripe).
+PAYMENT_PROVIDER = env.text("PAYMENT_PROVIDER", "stripe")
+if PAYMENT_PROVIDER not in {"stripe"}:
+    raise ImproperlyConfigured(f"PAYMENT_PROVIDER={PAYMENT_PROVIDER!r} is not stripe")
+STRIPE_SECRET_KEY = env.text("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env.text("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env.text("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env.url("STRIPE_API_BASE", "https://api.stripe.com", schemes={"https", "http"})

@@ -26,6 +26,9 @@ from flotte.api.urls import api
 from flotte.billing.amounts import LineInput
 from flotte.billing.corrections import invoice_exceptional_create
 from flotte.billing.models import Invoice
+from flotte.billing.payments.cards import payment_method_refresh, payment_method_setup
+from flotte.billing.payments.services import invoice_collect
+from flotte.billing.payouts import payout_statement_create
 from flotte.billing.services import invoice_line_add
 from flotte.booking.lifecycle import booking_end, booking_start
 from flotte.booking.models import Booking, ManagerAlert
@@ -37,6 +40,7 @@ from flotte.pricing.services import tariff_create
 from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Trip
 from tests import factories as f
+from tests.billing.fake_stripe import FakeStripe
 from tests.conftest import Api, Tenant
 
 PUBLIC = "public"  # anyone may call it by design (sign-up, public branding, login)
@@ -69,6 +73,10 @@ WINDOW = {
     "end": (SOON + dt.timedelta(hours=7)).isoformat(),
 }
 STATION = {"name": "Nouvelle", "address": "2 rue Haute", "latitude": "44.7", "longitude": "5.0"}
+# Months by UTC: ended (or begun) in Paris too, which is ahead of UTC.
+THIS_MONTH = dt.datetime.now(dt.UTC).date().replace(day=1)
+LAST_MONTH = (THIS_MONTH - dt.timedelta(days=1)).replace(day=1)
+MONTH_BEFORE = (LAST_MONTH - dt.timedelta(days=1)).replace(day=1)
 
 ROUTES: dict[tuple[str, str], Any] = {
     ("POST", "/auth/token"): PUBLIC,
@@ -215,6 +223,13 @@ ROUTES: dict[tuple[str, str], Any] = {
         "manager", params={"invoice_id": "draft_invoice_id"}
     ),
     ("POST", "/invoices/{invoice_id}/credit-notes"): Case("manager", {"reason": "geste"}),
+    ("GET", "/organisations/{org_id}/payment-method"): Case("member"),
+    ("POST", "/organisations/{org_id}/payment-method/setup"): Case("member"),
+    ("POST", "/organisations/{org_id}/payment-method/refresh"): Case("member"),
+    ("GET", "/payments"): Case("member", listing=True),
+    ("GET", "/invoices/{invoice_id}/balance"): Case("member"),
+    ("POST", "/invoices/{invoice_id}/pay"): Case("member"),
+    ("POST", "/webhooks/stripe"): PUBLIC,
     ("POST", "/organisations/{org_id}/invoices"): Case(
         "manager",
         {
@@ -222,6 +237,23 @@ ROUTES: dict[tuple[str, str], Any] = {
             "reason": "franchise",
             "lines": [{"label": "Franchise", "unit_price_incl_vat": "300.00", "kind": "damage"}],
         },
+    ),
+    ("GET", "/organisations/{org_id}/payouts"): Case("manager"),
+    ("POST", "/organisations/{org_id}/payouts"): Case(
+        "manager", {"period_start": LAST_MONTH.isoformat()}
+    ),
+    ("GET", "/organisations/{org_id}/payouts/{statement_id}"): Case("manager"),
+    ("GET", "/organisations/{org_id}/payouts/{statement_id}/csv"): Case("manager"),
+    ("GET", "/organisations/{org_id}/payouts/{statement_id}/pdf"): Case("manager"),
+    ("POST", "/organisations/{org_id}/payouts/{statement_id}/transfer"): Case("manager"),
+    ("GET", "/organisations/{org_id}/chargeback/csv"): Case(
+        "manager", query=f"month={THIS_MONTH:%Y-%m}"
+    ),
+    ("GET", "/organisations/{org_id}/chargeback/pdf"): Case(
+        "manager", query=f"month={THIS_MONTH:%Y-%m}"
+    ),
+    ("GET", "/organisations/{org_id}/exports/accounting"): Case(
+        "manager", query=f"start={LAST_MONTH.isoformat()}&end={THIS_MONTH.isoformat()}"
     ),
     ("GET", "/me/notifications"): SELF,
     ("PUT", "/me/notifications"): SELF,
@@ -268,7 +300,7 @@ class World:
 
 
 @pytest.fixture
-def world(alice: Tenant, bob: Tenant) -> World:
+def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
     # Alice's side has a token, a suspension, a booking, a tariff, a
     # pending approval to decide on.
     token, _ = api_token_create(user=alice.member, name="phone")
@@ -345,12 +377,40 @@ def world(alice: Tenant, bob: Tenant) -> World:
         invoice=draft,
         line=LineInput("Nettoyage", Decimal("30.00"), kind="cleaning"),
     )
+    # Alice takes cards: her member saved one, and paid a cleaning invoice
+    # with it; the damage excess is still due.
+    param_set(
+        actor=alice.manager, key="payment_card_enabled", value=True, organisation=alice.organisation
+    )
+    setup = payment_method_setup(member=alice.member, organisation=alice.organisation)
+    stripe.confirm_setup(setup.profile.setup_ref)
+    payment_method_refresh(setup.profile)
+    payment = invoice_collect(
+        invoice_exceptional_create(
+            actor=alice.manager,
+            organisation=alice.organisation,
+            buyer=alice.member,
+            lines=[LineInput("Nettoyage", Decimal("40.00"), kind="cleaning")],
+            reason="Alice cleaning",
+        ).pk
+    )
+    assert payment is not None and payment.provider_ref
     alert = ManagerAlert.objects.create(
         organisation=alice.organisation,
         kind="late_return",
         booking=started,
         message="Alice car late",
         created_at=now,
+    )
+    # Alice charges business use back internally, and has a payout statement.
+    param_set(
+        actor=alice.manager,
+        key="billing_internal_chargeback",
+        value=True,
+        organisation=alice.organisation,
+    )
+    statement = payout_statement_create(
+        actor=alice.manager, organisation=alice.organisation, period_start=MONTH_BEFORE
     )
     # Notifications: a device for push, two ended trips (one answered with
     # its survey), a draft mailing.
@@ -429,6 +489,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "subscription_id": device.pk,
         "ended_booking_id": ended.pk,
         "mailing_id": mailing.pk,
+        "statement_id": statement.pk,
     }
     markers = [
         alice.organisation.name,
@@ -448,6 +509,7 @@ def world(alice: Tenant, bob: Tenant) -> World:
         "Alice car late",
         "Alice damage excess",
         "Alice draft",
+        payment.provider_ref,
         "alice-device",
         "Alice survey comment",
         "Alice mailing",

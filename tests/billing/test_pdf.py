@@ -11,7 +11,7 @@ from flotte.accounts.models import Organisation, User, UserGroup
 from flotte.billing.amounts import LineInput
 from flotte.billing.corrections import credit_note_issue
 from flotte.billing.models import Invoice
-from flotte.billing.pdf import invoice_pdf, latin1
+from flotte.billing.pdf import invoice_pdf, printable
 from flotte.billing.services import invoice_draft_for_booking, invoice_for_ended_booking
 from tests.billing.conftest import ended, exceptional, priced, set_param
 from tests.conftest import Tenant
@@ -121,9 +121,22 @@ def test_an_invoice_not_yet_issued_renders_as_a_marked_preview(alice: Tenant) ->
     assert PdfReader(io.BytesIO(pdf)).attachments == {}
 
 
-def test_names_outside_latin1_are_written_plainly(alice: Tenant) -> None:
+def test_names_in_any_european_language_are_written_as_they_are(alice: Tenant) -> None:
     User.objects.filter(pk=alice.member.pk).update(first_name="Łukasz", last_name="Żółć")
     alice.member.refresh_from_db()
-    text = text_of(invoice_pdf(exceptional(alice), facturx=False))
-    assert "Lukasz Zólc" in text
-    assert latin1("Cœur : 10 € – « TTC »") == "Coeur : 10 EUR - « TTC »"
+    text = text_of(invoice_pdf(exceptional(alice, reason="Cœur : 10 € – « TTC »"), facturx=False))
+    assert "Łukasz Żółć" in text
+    assert "Cœur : 10 € – « TTC »" in text
+    assert printable("e\u0301t\u00e9") == "\u00e9t\u00e9"
+
+
+def test_every_font_is_embedded_as_pdf_a_requires(alice: Tenant) -> None:
+    reader = PdfReader(io.BytesIO(invoice_pdf(exceptional(alice))))
+    fonts = [
+        font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()
+    ]
+    assert fonts
+    for font in fonts:
+        descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        assert "/FontFile2" in descriptor, font
+        assert "DejaVu" in font["/BaseFont"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -16,10 +17,13 @@ from flotte.billing.services import (
     invoice_line_remove,
     invoice_validate,
 )
+from flotte.booking.lifecycle import no_show_sweep
+from flotte.booking.services import booking_cancel
+from flotte.core import clock
 from flotte.core.errors import Conflict, PermissionDenied
 from flotte.core.models import AuditEntry
 from flotte.core.tasks import registered_tasks
-from tests.billing.conftest import ended, priced, set_param
+from tests.billing.conftest import ended, hours, priced, set_param
 from tests.booking.test_services import book
 from tests.conftest import Tenant
 
@@ -206,3 +210,52 @@ def test_only_the_organisations_managers_change_invoices(alice: Tenant, bob: Ten
     invoice.refresh_from_db()
     assert invoice.state == "pending_validation" and not invoice.manually_edited
     assert InvoiceLine.objects.filter(invoice=invoice).count() == 2
+
+
+def test_a_late_cancellation_is_invoiced_with_its_fee(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    priced(alice)
+    set_param(alice, "booking_cancel_free_until_hours", 24)
+    set_param(alice, "booking_cancel_fee", "7.50")
+    booking = book(alice, 2, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(actor=alice.member, booking=booking)
+    invoice = Invoice.objects.get(booking=booking)
+    [line] = invoice.lines.all()
+    assert (line.kind, line.label, line.amount_incl_vat) == (
+        InvoiceLine.Kind.CANCELLATION,
+        "Frais d'annulation tardive",
+        Decimal("7.50"),
+    )
+    assert (invoice.state, invoice.total_incl_vat) == ("issued", Decimal("7.50"))
+
+
+def test_a_free_cancellation_is_not_invoiced(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    priced(alice)
+    set_param(alice, "booking_cancel_free_until_hours", 1)
+    booking = book(alice, 30, 32)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(actor=alice.member, booking=booking)
+    assert invoice_for_ended_booking(booking) is None
+    assert not Invoice.objects.exists()
+
+
+def test_a_booking_never_taken_is_billed_its_booked_time_unless_the_organisation_says_none(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    priced(alice)
+    booking = book(alice, 2, 4)
+    with clock.frozen(hours(6)), django_capture_on_commit_callbacks(execute=True):
+        assert no_show_sweep() == 1
+    invoice = Invoice.objects.get(booking=booking)
+    # 2 hours at 4.00, no km.
+    assert invoice.total_incl_vat == Decimal("8.00")
+    assert {line.kind for line in invoice.lines.all()} == {InvoiceLine.Kind.NO_SHOW}
+    other = book(alice, 8, 9)
+    set_param(alice, "billing_no_show_charge", "none")
+    with clock.frozen(hours(12)), django_capture_on_commit_callbacks(execute=True):
+        assert no_show_sweep() == 1
+    assert not Invoice.objects.filter(booking=other).exists()

@@ -413,3 +413,37 @@ def licence_expiry_sweep() -> int:
             audit("member.suspended", suspension, data={"reason": suspension.reason})
             created += 1
     return created
+
+
+def unpaid_suspend(*, organisation: Organisation, user: User, reason: str) -> Suspension | None:
+    """Suspend a member whose invoice could not be collected (billing
+    decides when); one such suspension at a time. Runs inside the caller's
+    transaction."""
+    if Suspension.objects.filter(
+        organisation=organisation, user=user, kind=Suspension.Kind.UNPAID, lifted_at=None
+    ).exists():
+        return None
+    suspension = Suspension.objects.create(
+        organisation=organisation,
+        user=user,
+        kind=Suspension.Kind.UNPAID,
+        reason=reason,
+        starts_at=clock.now(),
+    )
+    audit("member.suspended", suspension, data={"reason": reason})
+    _access_changed(user.pk, organisation.pk)
+    return suspension
+
+
+def unpaid_suspensions_lift(*, organisation_id: int, user_id: int, why: str) -> int:
+    """Lift the unpaid-invoice suspensions of a member who has paid."""
+    lifted = 0
+    for suspension in Suspension.objects.filter(
+        organisation_id=organisation_id,
+        user_id=user_id,
+        kind=Suspension.Kind.UNPAID,
+        lifted_at=None,
+    ):
+        _lift(suspension, None, why)
+        lifted += 1
+    return lifted

@@ -341,6 +341,7 @@ class Suspension(models.Model):
     class Kind(models.TextChoices):
         MANUAL = "manual", _("decided by a manager")
         LICENCE_EXPIRED = "licence_expired", _("driving licence expired")
+        UNPAID = "unpaid", _("unpaid invoice")
 
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="suspensions"

@@ -872,6 +872,140 @@ class ExceptionalInvoiceIn(In):
     cost_centre: str = ""
 
 
+class PaymentMethodOut(Schema):
+    organisation_id: int
+    provider: str
+    state: str
+    card_brand: str
+    card_last4: str
+    card_exp_month: int | None
+    card_exp_year: int | None
+
+
+class CardSetupOut(Schema):
+    """Hand ``client_secret`` to the provider's card form (Stripe.js
+    ``confirmCardSetup``), then call the refresh endpoint."""
+
+    provider: str
+    publishable_key: str
+    client_secret: str
+    payment_method: PaymentMethodOut
+
+
+class RefundOut(Schema):
+    id: int
+    payment_id: int
+    credit_note_id: int | None
+    state: str
+    amount: Decimal
+    created_at: dt.datetime
+    succeeded_at: dt.datetime | None
+
+
+class PaymentOut(Schema):
+    id: int
+    organisation_id: int
+    invoice_id: int | None
+    invoice_number: str | None
+    booking_id: int | None
+    kind: str
+    state: str
+    amount: Decimal
+    amount_received: Decimal
+    currency: str
+    fee: Decimal
+    fee_is_estimate: bool
+    attempt: int
+    failure_code: str
+    failure_message: str
+    provider: str
+    provider_ref: str | None = Field(
+        description="the object at the provider (a Stripe PaymentIntent)"
+    )
+    created_at: dt.datetime
+    succeeded_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_invoice_number(payment: Any) -> str | None:
+        return payment.invoice.number if payment.invoice_id else None
+
+
+class InvoiceBalanceOut(Schema):
+    invoice_id: int
+    status: str = Field(description="unpaid, partially_paid, paid or credited")
+    total: Decimal
+    credited: Decimal
+    paid: Decimal
+    refunded: Decimal
+    due: Decimal
+    payments: list[PaymentOut]
+    refunds: list[RefundOut]
+
+
+class WebhookOut(Schema):
+    event: str
+    outcome: str
+
+
+class PayoutStatementIn(In):
+    period_start: dt.date = Field(
+        description="first day of the period: the 1st (month or fortnight) or the 16th "
+        "(fortnight), in the organisation's time zone"
+    )
+
+
+class PayoutStatementOut(Schema):
+    id: int
+    organisation_id: int
+    period: str = Field(description="month or fortnight")
+    period_start: dt.date
+    period_end: dt.date = Field(description="last day of the period, included")
+    time_zone: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime = Field(description="first instant after the period")
+    currency: str
+    gross: Decimal = Field(description="card payments that succeeded in the period")
+    refunds: Decimal = Field(description="refunds that succeeded in the period")
+    fees: Decimal = Field(description="payment fees of those payments, and changes of fees")
+    net: Decimal = Field(description="gross - refunds - fees: due to the organisation")
+    created_at: dt.datetime
+    transfer_state: str
+    transfer_destination: str
+    transfer_ref: str | None
+    transfer_error: str
+    transferred_at: dt.datetime | None
+
+
+class PayoutInvoiceOut(Schema):
+    invoice_id: int | None
+    number: str
+    buyer: str
+    credit_notes: list[str]
+    collected: Decimal
+    refunded: Decimal
+    fees: Decimal
+    net: Decimal
+
+    @staticmethod
+    def resolve_invoice_id(entry: Any) -> int | None:
+        return entry.invoice.pk if entry.invoice else None
+
+
+class PayoutStatementDetailOut(PayoutStatementOut):
+    late_lines: int = Field(description="movements of earlier periods counted here")
+    invoices: list[PayoutInvoiceOut]
+
+    @staticmethod
+    def resolve_late_lines(statement: Any) -> int:
+        return int(statement.lines.filter(late=True).count())
+
+    @staticmethod
+    def resolve_invoices(statement: Any) -> list[Any]:
+        from flotte.billing.payouts import statement_invoices
+
+        return statement_invoices(statement)
+
+
 # Notifications, surveys and mailings (flotte.notify)
 class EventChoiceOut(Schema):
     event: str

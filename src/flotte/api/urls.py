@@ -14,6 +14,8 @@ from flotte.api.routers import (
     members,
     notify,
     organisations,
+    payments,
+    payouts,
     pricing,
     telematics,
 )
@@ -42,4 +44,7 @@ api.add_router("", pricing.router)
 api.add_router("", bookings.router)
 api.add_router("", telematics.router)
 api.add_router("", billing.router)
+api.add_router("", payments.router)
+api.add_router("", payments.webhooks)
+api.add_router("", payouts.router)
 api.add_router("", notify.router)

@@ -107,6 +107,12 @@ def issue(invoice: Invoice, *, actor: User | None) -> Invoice:
             "credits": invoice.credits.number if invoice.credits else None,
         },
     )
+    from flotte.billing.tasks import collect_invoice, refund_credit_note
+
+    if invoice.is_credit_note:
+        refund_credit_note.enqueue(invoice.pk)
+    else:
+        collect_invoice.enqueue(invoice.pk)
     from flotte.notify.hooks import invoice_issued
 
     invoice_issued(invoice)  # the buyer is told after commit

@@ -2,13 +2,14 @@
 with the mandatory mentions; and as Factur-X (the same PDF with its CII
 XML embedded, see :mod:`flotte.billing.einvoice`).
 
-The standard Helvetica font only covers Latin-1: other characters (the
-euro sign, typographic quotes, some names) are written in their nearest
-Latin-1 form."""
+The text is set in DejaVu Sans, embedded in the file as PDF/A (and so
+Factur-X) requires; it covers the euro sign, typographic quotes and the
+names of most European languages."""
 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 from typing import Any, cast
 
 from fpdf import FPDF
@@ -21,39 +22,18 @@ from flotte.billing.models import Invoice
 
 WIDTHS = (78.0, 16.0, 24.0, 14.0, 24.0, 24.0)  # 180 mm: A4 less 15 mm margins
 HEADERS = ("Désignation", "Qté", "PU HT", "TVA", "Montant HT", "Montant TTC")
-REPLACEMENTS = {
-    "€": "EUR",
-    "œ": "oe",
-    "Œ": "OE",
-    "’": "'",
-    "‘": "'",
-    "“": '"',
-    "”": '"',
-    "–": "-",
-    "—": "-",
-    "…": "...",
-    "ł": "l",
-    "Ł": "L",
-    "đ": "d",
-    "Đ": "D",
-}
+# DejaVu Sans (its licence beside it), vendored by `make vendor`.
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
 UNIT_SUFFIX = {"HUR": " h", "KMT": " km"}
 # fpdf2 compresses page streams; tests may turn it off to read them.
 COMPRESS = True
 
 
-def latin1(text: str) -> str:
-    for char, replacement in REPLACEMENTS.items():
-        text = text.replace(char, replacement)
-    out = []
-    for char in text:
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            plain = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode()
-            out.append(plain or "?")
-    return "".join(out)
+def printable(text: str) -> str:
+    """Text as the PDF writes it: composed (an "é" typed as "e" and an
+    accent becomes one character), which the embedded font draws."""
+    return unicodedata.normalize("NFC", text)
 
 
 class _Pdf(FPDF):
@@ -63,26 +43,30 @@ class _Pdf(FPDF):
         self.set_margins(15, 15, 15)
         self.set_auto_page_break(True, margin=18)
         self.set_compression(COMPRESS)
+        # Embedded (PDF/A forbids fonts left to the reader) and subset by
+        # fpdf2 to the characters used.
+        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
 
     def footer(self) -> None:
         self.set_y(-13)
-        self.set_font("Helvetica", size=7)
+        self.set_font(FONT, size=7)
         self.set_text_color(90)
-        self.cell(0, 4, latin1(f"{self.footer_text} - page {self.page_no()}/{{nb}}"), align="C")
+        self.cell(0, 4, printable(f"{self.footer_text} - page {self.page_no()}/{{nb}}"), align="C")
 
     def line_of_text(
         self, text: str, size: float = 9, style: str = "", height: float = 4.5
     ) -> None:
-        self.set_font("Helvetica", style=style, size=size)
-        self.multi_cell(0, height, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, style=style, size=size)
+        self.multi_cell(0, height, printable(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def render_pdf(invoice: Invoice) -> bytes:
     """The invoice as a PDF document (bytes)."""
     doc = document_of(invoice)
     pdf = _Pdf(f"{doc.seller.get('name', '')} - {doc.title.lower()} {doc.number}")
-    pdf.set_title(latin1(f"{doc.title.capitalize()} {doc.number}"))
-    pdf.set_author(latin1(str(doc.seller.get("name", ""))))
+    pdf.set_title(printable(f"{doc.title.capitalize()} {doc.number}"))
+    pdf.set_author(printable(str(doc.seller.get("name", ""))))
     pdf.set_lang("fr-FR")
     pdf.set_creator("Flotte")
     # The colour space PDF/A asks for (Factur-X is PDF/A-3).
@@ -110,20 +94,22 @@ def render_pdf(invoice: Invoice) -> bytes:
 def _parties(pdf: _Pdf, doc: Document) -> None:
     seller, buyer = doc.seller, doc.buyer
     top = pdf.get_y()
-    pdf.set_font("Helvetica", style="B", size=13)
-    pdf.multi_cell(100, 6, latin1(str(seller.get("name", ""))), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, style="B", size=13)
+    pdf.multi_cell(
+        100, 6, printable(str(seller.get("name", ""))), new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
+    pdf.set_font(FONT, size=9)
     identity = [*str(seller.get("address", "")).splitlines()]
     identity.append(f"SIREN : {seller.get('siren') or 'non renseigné'}")
     identity.append(f"N° TVA intracommunautaire : {seller.get('vat_number') or 'non renseigné'}")
     if seller.get("email"):
         identity.append(str(seller["email"]))
-    pdf.multi_cell(100, 4.5, latin1("\n".join(identity)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(100, 4.5, printable("\n".join(identity)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     left_bottom = pdf.get_y()
     pdf.set_xy(120, top)
-    pdf.set_font("Helvetica", style="B", size=16)
+    pdf.set_font(FONT, style="B", size=16)
     pdf.cell(75, 8, doc.title, align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     invoice = doc.invoice
     for text in (
         f"N° {doc.number}",
@@ -131,11 +117,11 @@ def _parties(pdf: _Pdf, doc: Document) -> None:
         *([] if invoice.is_credit_note else [f"Date d'échéance : {day(invoice.due_date)}"]),
     ):
         pdf.set_x(120)
-        pdf.cell(75, 4.5, latin1(text), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
+        pdf.cell(75, 4.5, printable(text), align="R", new_x=XPos.LEFT, new_y=YPos.NEXT)
     pdf.set_xy(120, max(pdf.get_y(), top + 26))
-    pdf.set_font("Helvetica", style="B", size=9)
+    pdf.set_font(FONT, style="B", size=9)
     pdf.cell(75, 5, "Client", new_x=XPos.LEFT, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", size=9)
+    pdf.set_font(FONT, size=9)
     about = [str(buyer.get("name", "")), str(buyer.get("email", ""))]
     if buyer.get("business"):
         about.append("Client professionnel")
@@ -144,7 +130,7 @@ def _parties(pdf: _Pdf, doc: Document) -> None:
     if buyer.get("community"):
         about.append(f"Communauté : {buyer['community']}")
     pdf.set_x(120)
-    pdf.multi_cell(75, 4.5, latin1("\n".join(about)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(75, 4.5, printable("\n".join(about)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_y(max(pdf.get_y(), left_bottom) + 6)
 
 
@@ -171,8 +157,8 @@ def _references(pdf: _Pdf, doc: Document) -> None:
 
 
 def _row(pdf: _Pdf, cells: tuple[str, ...], style: str = "", fill: bool = False) -> None:
-    pdf.set_font("Helvetica", style=style, size=8.5)
-    label = latin1(cells[0])
+    pdf.set_font(FONT, style=style, size=8.5)
+    label = printable(cells[0])
     wrapped = cast(list[str], pdf.multi_cell(WIDTHS[0], 4.5, label, dry_run=True, output="LINES"))
     height = 4.5 * max(1, len(wrapped)) + 1.5
     if pdf.will_page_break(height):
@@ -184,7 +170,7 @@ def _row(pdf: _Pdf, cells: tuple[str, ...], style: str = "", fill: bool = False)
     pdf.multi_cell(WIDTHS[0], 4.5, label)
     pdf.set_xy(x + WIDTHS[0], y)
     for width, text in zip(WIDTHS[1:], cells[1:], strict=True):
-        pdf.cell(width, height, latin1(text), align="R")
+        pdf.cell(width, height, printable(text), align="R")
     pdf.set_xy(x, y + height)
     pdf.set_draw_color(200)
     pdf.line(x, pdf.get_y(), x + sum(WIDTHS), pdf.get_y())
@@ -210,12 +196,12 @@ def _lines(pdf: _Pdf, doc: Document) -> None:
 
 def _totals(pdf: _Pdf, doc: Document) -> None:
     invoice = doc.invoice
-    pdf.set_font("Helvetica", size=8.5)
+    pdf.set_font(FONT, size=8.5)
     for rate, t in doc.breakdown.items():
         pdf.cell(
             0,
             4.5,
-            latin1(
+            printable(
                 f"TVA {number(rate)} % : base HT {euros(t.excl_vat)} EUR, TVA {euros(t.vat)} EUR"
             ),
             new_x=XPos.LMARGIN,
@@ -230,9 +216,9 @@ def _totals(pdf: _Pdf, doc: Document) -> None:
     ]
     for label, value, style in rows:
         pdf.set_x(105)
-        pdf.set_font("Helvetica", style=style, size=10)
-        pdf.cell(55, 6, latin1(label), border="B")
-        pdf.cell(35, 6, latin1(f"{euros(value)} EUR"), border="B", align="R")
+        pdf.set_font(FONT, style=style, size=10)
+        pdf.cell(55, 6, printable(label), border="B")
+        pdf.cell(35, 6, printable(f"{euros(value)} EUR"), border="B", align="R")
         pdf.ln(6)
     pdf.ln(5)
 

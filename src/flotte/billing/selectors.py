@@ -1,4 +1,4 @@
-"""Who sees which invoices."""
+"""Who sees which invoices and payments."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from flotte.accounts.models import Organisation, OrganisationManager, User
 from flotte.accounts.selectors import is_operator, require_manager_of_organisation
-from flotte.billing.models import Invoice
+from flotte.billing.models import Invoice, Payment
 from flotte.core.errors import NotFound
 
 
@@ -40,3 +40,13 @@ def validation_queue(*, actor: User, organisation: Organisation) -> QuerySet[Inv
         .select_related("buyer", "booking")
         .order_by("created_at", "id")
     )
+
+
+def payments_visible_to(user: User) -> QuerySet[Payment]:
+    """A member sees their own payments; a manager every payment of the
+    organisations they manage."""
+    payments = Payment.objects.all()
+    if is_operator(user):
+        return payments
+    managed = OrganisationManager.objects.filter(user=user).values("organisation_id")
+    return payments.filter(Q(user=user) | Q(organisation_id__in=managed))

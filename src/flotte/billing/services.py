@@ -4,7 +4,10 @@ change lines of invoices not yet issued, and validate them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -21,9 +24,10 @@ from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, ValidationFailed
-from flotte.pricing.engine import STANDARD_VAT_RATE, QuoteLine
+from flotte.pricing.engine import STANDARD_VAT_RATE, Quote, QuoteLine
+from flotte.pricing.services import quote_if_priced
 
-BILLABLE_STATES = (Booking.State.ENDED, Booking.State.CLOSED)
+ENDED_STATES = (Booking.State.ENDED, Booking.State.CLOSED)
 
 # The engine's line codes, as invoice kinds and French labels.
 QUOTE_LINES: dict[str, tuple[str, str]] = {
@@ -86,8 +90,10 @@ def refresh_totals(invoice: Invoice) -> None:
     invoice.save(update_fields=["total_excl_vat", "total_vat", "total_incl_vat", "manually_edited"])
 
 
-def _quote_line(invoice: Invoice, line: QuoteLine, km: int) -> None:
+def _quote_line(invoice: Invoice, line: QuoteLine, km: int, *, no_show: bool = False) -> None:
     kind, label = QUOTE_LINES.get(line.code, (InvoiceLine.Kind.USAGE, line.label))
+    if no_show:
+        kind, label = InvoiceLine.Kind.NO_SHOW, f"Réservation non honorée : {label.lower()}"
     unit = InvoiceLine.Unit.PIECE
     if line.code == "flat_rate":
         label = f"Forfait {line.label}"
@@ -117,12 +123,72 @@ def _description(booking: Booking) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Charges:
+    quote: Quote | None
+    extra: Sequence[tuple[str, str, Decimal]]
+    service_end: dt.datetime
+    no_show: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        quoted = self.quote.total if self.quote else ZERO
+        return quoted + sum((amount for _, _, amount in self.extra), ZERO)
+
+
+def _charges(booking: Booking, membership: Membership | None) -> Charges | None:
+    """What a booking costs, by how it finished: the final quote and any
+    late penalty when it ended; the late cancellation fee when cancelled;
+    the booked time (no km) when it was never taken, if the organisation
+    bills that. None when nothing is due."""
+    group = membership.group if membership else None
+    if booking.state in ENDED_STATES:
+        if booking.ended_at is None:
+            raise Conflict("only an ended booking is invoiced", code="not_ended")
+        late = int((booking.ended_at - booking.end).total_seconds() // 60)
+        penalty = booking.late_penalty or ZERO
+        extra = (
+            [
+                (
+                    InvoiceLine.Kind.LATE_PENALTY,
+                    f"Pénalité de retard de restitution ({late} min)",
+                    penalty,
+                )
+            ]
+            if penalty
+            else []
+        )
+        return Charges(final_quote(booking, group), extra, max(booking.end, booking.ended_at))
+    if booking.state == Booking.State.CANCELLED:
+        fee = booking.cancellation_fee or ZERO
+        if not fee:
+            return None
+        label = "Frais d'annulation tardive"
+        return Charges(None, [(InvoiceLine.Kind.CANCELLATION, label, fee)], booking.end)
+    if booking.state == Booking.State.NO_SHOW:
+        charge = param_value(params.NO_SHOW_CHARGE.key, organisation=booking.organisation)
+        if charge == "none":
+            return None
+        _, booked = quote_if_priced(
+            community=booking.community,
+            group=group,
+            start=booking.start,
+            end=booking.end,
+            km=0,
+            business_use=booking.use == Booking.Use.BUSINESS,
+        )
+        return Charges(booked, [], booking.end, no_show=True)
+    raise Conflict(f"a {booking.get_state_display()} booking is not invoiced", code="not_ended")
+
+
 @transaction.atomic
 def invoice_draft_for_booking(booking: Booking) -> Invoice | None:
-    """The draft invoice of an ended booking: the tariff's lines re-priced
-    with the actual times and km (as when the booking ended), plus the late
-    return penalty. One invoice per booking: a second call returns the
-    first. None when the organisation does not bill, or nothing is due."""
+    """The draft invoice of a booking that ended, was cancelled late or was
+    never taken: the tariff's lines re-priced with the actual times and km
+    (as when the booking ended), the late return penalty, the cancellation
+    fee, or the booked time of a no-show. One invoice per booking: a second
+    call returns the first. None when the organisation does not bill, or
+    nothing is due."""
     booking = (
         Booking.objects.select_for_update(of=("self",))
         .select_related("organisation", "community", "vehicle", "member")
@@ -133,20 +199,14 @@ def invoice_draft_for_booking(booking: Booking) -> Invoice | None:
         return existing
     if not param_value(params.BILLING_ENABLED.key, organisation=booking.organisation):
         return None
-    if booking.state not in BILLABLE_STATES or booking.ended_at is None:
-        raise Conflict("only an ended booking is invoiced", code="not_ended")
     membership = (
         Membership.objects.filter(user_id=booking.member_id, community=booking.community)
         .select_related("group")
         .first()
     )
-    km = booking.actual_km or 0
-    end = max(booking.end, booking.ended_at)
-    final = final_quote(booking, membership.group if membership else None)
-    penalty = booking.late_penalty or ZERO
-    quoted = final.total if final else ZERO
-    if quoted + penalty <= 0:
-        return None  # nothing to bill: no tariff, or free business use
+    charges = _charges(booking, membership)
+    if charges is None or charges.total <= 0:
+        return None  # nothing to bill: no tariff, free business use, no fee
     business = booking.use == Booking.Use.BUSINESS
     cost_centre = booking.cost_centre or (membership.cost_centre if membership else "")
     invoice = Invoice(
@@ -160,7 +220,7 @@ def invoice_draft_for_booking(booking: Booking) -> Invoice | None:
         },
         description=_description(booking),
         service_start=booking.start,
-        service_end=end,
+        service_end=charges.service_end,
         created_at=clock.now(),
     )
     try:
@@ -168,16 +228,15 @@ def invoice_draft_for_booking(booking: Booking) -> Invoice | None:
             invoice.save()
     except IntegrityError:  # drafted meanwhile by another worker
         return Invoice.objects.get(booking=booking, kind=Invoice.Kind.INVOICE)
-    for line in final.lines if final else ():
-        _quote_line(invoice, line, km)
-    if penalty:
-        late = int((booking.ended_at - booking.end).total_seconds() // 60)
+    for line in charges.quote.lines if charges.quote else ():
+        _quote_line(invoice, line, booking.actual_km or 0, no_show=charges.no_show)
+    for kind, label, amount in charges.extra:
         add_line(
             invoice,
-            InvoiceLine.Kind.LATE_PENALTY,
-            f"Pénalité de retard de restitution ({late} min)",
+            kind,
+            label,
             Decimal("1"),
-            unit_price_incl_vat=penalty,
+            unit_price_incl_vat=amount,
             vat_rate=STANDARD_VAT_RATE,
         )
     refresh_totals(invoice)

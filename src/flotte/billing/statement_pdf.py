@@ -1,6 +1,5 @@
 """Payout and chargeback statements as PDF, in French, with fpdf2 like the
-invoices (:mod:`flotte.billing.pdf`): the standard Helvetica font, so no
-system package, and text written in its nearest Latin-1 form."""
+invoices (:mod:`flotte.billing.pdf`), in the same embedded font."""
 
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ from flotte.billing.chargeback import ChargebackStatement
 from flotte.billing.document import day, euros
 from flotte.billing.models import PayoutStatement
 from flotte.billing.payouts import statement_invoices
-from flotte.billing.pdf import _Pdf, latin1
+from flotte.billing.pdf import FONT, _Pdf, printable
 
 TRANSFER_FR = {
     "none": "non viré",
@@ -27,10 +26,10 @@ TRANSFER_FR = {
 
 def _heading(pdf: _Pdf, organisation: str, title: str, subtitle: str) -> None:
     pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=13)
-    pdf.cell(0, 6, latin1(organisation), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("Helvetica", style="B", size=16)
-    pdf.cell(0, 9, latin1(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, style="B", size=13)
+    pdf.cell(0, 6, printable(organisation), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, style="B", size=16)
+    pdf.cell(0, 9, printable(title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.line_of_text(subtitle, size=10)
     pdf.ln(3)
 
@@ -60,10 +59,12 @@ def _table(
         if pdf.will_page_break(6):
             pdf.add_page()
             row(header, "B", True)
-        pdf.set_font("Helvetica", style=style, size=8)
+        pdf.set_font(FONT, style=style, size=8)
         for i, (width, text) in enumerate(zip(widths, cells, strict=True)):
             align = "R" if i >= numeric_from else "L"
-            pdf.cell(width, 6, _fit(pdf, latin1(text), width), border="B", align=align, fill=fill)
+            pdf.cell(
+                width, 6, _fit(pdf, printable(text), width), border="B", align=align, fill=fill
+            )
         pdf.ln(6)
 
     pdf.set_fill_color(235)
@@ -84,8 +85,8 @@ def payout_statement_pdf(statement: PayoutStatement) -> bytes:
     organisation = statement.organisation
     period = f"du {day(statement.period_start)} au {day(statement.period_end)}"
     pdf = _Pdf(f"{organisation.name} - relevé de reversement {period}")
-    pdf.set_title(latin1(f"Relevé de reversement {period}"))
-    pdf.set_author(latin1(organisation.name))
+    pdf.set_title(printable(f"Relevé de reversement {period}"))
+    pdf.set_author(printable(organisation.name))
     pdf.set_lang("fr-FR")
     pdf.set_creator("Flotte")
     pdf.set_creation_date(statement.created_at)
@@ -155,8 +156,8 @@ def payout_statement_pdf(statement: PayoutStatement) -> bytes:
 def chargeback_pdf(statement: ChargebackStatement) -> bytes:
     organisation = statement.organisation
     pdf = _Pdf(f"{organisation.name} - refacturation interne {statement.title}")
-    pdf.set_title(latin1(f"Refacturation interne {statement.title}"))
-    pdf.set_author(latin1(organisation.name))
+    pdf.set_title(printable(f"Refacturation interne {statement.title}"))
+    pdf.set_author(printable(organisation.name))
     pdf.set_lang("fr-FR")
     pdf.set_creator("Flotte")
     subtitle = (

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from flotte.accounts.models import Membership, User, UserGroup
 from flotte.accounts.parameters import ParamContext
 from flotte.accounts.selectors import manages_community
+from flotte.billing.tasks import draft_for_booking
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.booking.rules import blocked_until, check_times, early_start
@@ -143,8 +144,6 @@ def booking_finish(booking: Booking, *, km: int, actor: User | None) -> Booking:
         booking.blocked_until = blocked_until(booking.vehicle, booking.community, now)
     booking.save()
     access_changed(booking.vehicle_id)
-    from flotte.billing.tasks import draft_for_booking
-
     # Invoiced after commit, when the organisation bills (billing_enabled).
     draft_for_booking.enqueue(booking.pk)
     hooks.trip_ended(booking)
@@ -245,6 +244,7 @@ def no_show_sweep() -> int:
                 booking.state = Booking.State.NO_SHOW
                 audit("booking.no_show", booking)
                 access_changed(booking.vehicle_id)
+                draft_for_booking.enqueue(booking.pk)  # billed if the organisation says so
                 hooks.booking_no_show(booking)
                 count += 1
     return count

@@ -14,6 +14,7 @@ from flotte.accounts.drivers import membership_refusals
 from flotte.accounts.models import Community, Membership, User
 from flotte.accounts.parameters import ParamContext, param_value, param_values_per_vehicle
 from flotte.accounts.selectors import manages_community
+from flotte.billing.tasks import draft_for_booking, preauthorise_booking
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.booking.rules import (
@@ -286,6 +287,7 @@ def booking_create(
         },
     )
     access_changed(vehicle.pk)
+    preauthorise_booking.enqueue(booking.pk)
     hooks.booking_confirmed(booking)
     return booking
 
@@ -373,6 +375,8 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     booking.save()
     audit("booking.cancelled", booking, actor=actor, data={"fee": str(booking.cancellation_fee)})
     access_changed(booking.vehicle_id)
+    if booking.cancellation_fee:
+        draft_for_booking.enqueue(booking.pk)
     hooks.booking_cancelled(booking, by_member=actor.pk == booking.member_id)
     return booking
 

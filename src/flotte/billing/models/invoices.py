@@ -172,6 +172,8 @@ class InvoiceLine(models.Model):
         FUEL = "fuel", _("fuel or charging")
         LOST_BADGE = "lost_badge", _("lost badge")
         DAMAGE = "damage", _("damage excess")
+        CANCELLATION = "cancellation", _("late cancellation")
+        NO_SHOW = "no_show", _("booking not taken")
         OTHER = "other", _("other")
 
     class Unit(models.TextChoices):
