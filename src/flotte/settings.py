@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "flotte.telematics",
     "flotte.billing",
     "flotte.notify",
+    "flotte.carpool",
+    "flotte.opendata",
     "flotte.api",
     "flotte.web",
 ]

@@ -358,6 +358,13 @@ def booking_cancellation_fee(booking: Booking) -> Decimal:
     return cancellation_fee(booking, membership)
 
 
+def _carpool_cancelled(booking: Booking) -> None:
+    """Its carpool offer goes with the booking; passengers are told."""
+    from flotte.carpool.services import carpool_booking_cancelled
+
+    carpool_booking_cancelled(booking)
+
+
 @transaction.atomic
 def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     """Cancel a booking not started yet; a late cancellation costs the fee."""
@@ -378,6 +385,7 @@ def booking_cancel(*, actor: User, booking: Booking) -> Booking:
     if booking.cancellation_fee:
         draft_for_booking.enqueue(booking.pk)
     hooks.booking_cancelled(booking, by_member=actor.pk == booking.member_id)
+    _carpool_cancelled(booking)
     return booking
 
 
@@ -396,6 +404,7 @@ def booking_cancel_by_platform(*, booking: Booking, reason: str) -> Booking | No
     booking.save()
     audit("booking.cancelled", booking, data={"fee": "0", "reason": reason})
     access_changed(booking.vehicle_id)
+    _carpool_cancelled(booking)
     return booking
 
 

@@ -34,6 +34,18 @@ _BOOKING: dict[str, Any] = {
     "url": "https://flotte.example.org/c/agents/bookings/42/",
 }
 
+_CARPOOL: dict[str, Any] = {
+    "offer_id": 5,
+    "driver": "Dominique",
+    "origin_station": "Gare",
+    "destination": "Mairie de Bourg-lès-Valence",
+    "departure_at": _START,
+    "return_at": _START + dt.timedelta(hours=3),
+    "vehicle": "Renault Zoe",
+    "community": "Agents de la ville",
+    "contribution": Decimal("2.40"),
+}
+
 
 @dataclass(frozen=True)
 class Event:
@@ -180,6 +192,44 @@ EVENTS: dict[str, Event] = {
             **_BOOKING,
             survey_url="https://flotte.example.org/n/survey/abc/",
             answer_days=14,
+        ),
+        _event(
+            "carpool_request_received",
+            False,
+            {EMAIL, PUSH},
+            "Covoiturage : une demande pour votre trajet",
+            "Carpooling: someone asks to join your trip",
+            **_CARPOOL,
+            passenger="Camille",
+            seats=1,
+            message="Je peux vous attendre devant la gare.",
+        ),
+        _event(
+            "carpool_request_accepted",
+            False,
+            {EMAIL, PUSH},
+            "Covoiturage : demande acceptée",
+            "Carpooling: request accepted",
+            **_CARPOOL,
+            seats=1,
+        ),
+        _event(
+            "carpool_request_declined",
+            False,
+            {EMAIL, PUSH},
+            "Covoiturage : demande refusée",
+            "Carpooling: request declined",
+            **_CARPOOL,
+            seats=1,
+        ),
+        _event(
+            "carpool_offer_cancelled",
+            False,
+            {EMAIL, PUSH},
+            "Covoiturage annulé",
+            "Carpool trip cancelled",
+            **_CARPOOL,
+            seats=1,
         ),
     ]
 }
