@@ -33,6 +33,7 @@ from flotte.billing.services import invoice_line_add
 from flotte.booking.lifecycle import booking_end, booking_start
 from flotte.booking.models import Booking, ManagerAlert
 from flotte.booking.services import booking_create
+from flotte.carpool.services import carpool_offer_create, carpool_request_create
 from flotte.notify.mailings import mailing_create
 from flotte.notify.models import PushSubscription
 from flotte.notify.surveys import survey_answer
@@ -41,6 +42,7 @@ from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Trip
 from tests import factories as f
 from tests.billing.fake_stripe import FakeStripe
+from tests.carpool.conftest import member_of as carpool_member
 from tests.conftest import Api, Tenant
 
 PUBLIC = "public"  # anyone may call it by design (sign-up, public branding, login)
@@ -275,6 +277,29 @@ ROUTES: dict[tuple[str, str], Any] = {
     ),
     ("GET", "/mailings/{mailing_id}"): Case("manager"),
     ("POST", "/mailings/{mailing_id}/send"): Case("manager"),
+    ("GET", "/communities/{slug}/carpool/trips"): Case(
+        "member",
+        query="origin_station_id={station_id}&destination_latitude=44.74"
+        f"&destination_longitude=5.055&start={WINDOW['start'].replace('+', '%2B')}"
+        f"&end={WINDOW['end'].replace('+', '%2B')}",
+    ),
+    ("POST", "/bookings/{booking_id}/carpool"): Case(
+        "member",
+        {
+            "seats": 1,
+            "destination": "Mairie",
+            "destination_latitude": "44.74",
+            "destination_longitude": "5.055",
+        },
+        params={"booking_id": "current_booking_id"},
+    ),
+    ("GET", "/carpool/offers/{offer_id}"): Case("member"),
+    ("POST", "/carpool/offers/{offer_id}/cancel"): Case("member"),
+    ("POST", "/carpool/offers/{offer_id}/requests"): Case(
+        "member", {}, params={"offer_id": "other_offer_id"}
+    ),
+    ("POST", "/carpool/requests/{request_id}/accept"): Case("member"),
+    ("POST", "/carpool/requests/{request_id}/decline"): Case("member"),
 }
 
 
@@ -460,6 +485,40 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
     second_manager = f.UserFactory(email="second-manager-alice@example.org")
     f.OrganisationManagerFactory(user=second_manager, organisation=alice.organisation)
     box = f.BoxFactory(organisation=alice.organisation, box_id="box-alice-spare")
+    # Carpooling: Alice's member offers the seats of her booking, a rider
+    # asks to join; another driver offers a trip Alice's member may ask for.
+    offer = carpool_offer_create(
+        driver=alice.member,
+        booking=booking,
+        seats=2,
+        destination="Mairie",
+        destination_latitude=Decimal("44.74"),
+        destination_longitude=Decimal("5.055"),
+        note="Alice carpool note",
+    )
+    rider = carpool_member(alice, "rider-alice@example.org")
+    carpool_ask = carpool_request_create(passenger=rider, offer=offer)
+    other_driver = carpool_member(alice, "driver-alice@example.org")
+    other_offer = carpool_offer_create(
+        driver=other_driver,
+        booking=booking_create(
+            actor=other_driver,
+            member=other_driver,
+            community=alice.community,
+            vehicle=f.VehicleFactory(
+                organisation=alice.organisation,
+                home_station=alice.station,
+                communities=[alice.community],
+            ),
+            start=SOON,
+            end=SOON + dt.timedelta(hours=2),
+            purpose="trip",
+        ),
+        seats=2,
+        destination="Mairie",
+        destination_latitude=Decimal("44.74"),
+        destination_longitude=Decimal("5.055"),
+    )
     alice.station.name = "Gare d'Alice"
     alice.station.save()
     params = {
@@ -490,6 +549,9 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
         "ended_booking_id": ended.pk,
         "mailing_id": mailing.pk,
         "statement_id": statement.pk,
+        "offer_id": offer.pk,
+        "other_offer_id": other_offer.pk,
+        "request_id": carpool_ask.pk,
     }
     markers = [
         alice.organisation.name,
@@ -513,6 +575,7 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
         "alice-device",
         "Alice survey comment",
         "Alice mailing",
+        "Alice carpool note",
     ]
     return World(alice, bob, params, markers)
 
@@ -527,7 +590,7 @@ def _fill(value: Any, params: dict[str, Any]) -> Any:
 
 def _call(user: Any, method: str, path: str, case: Case, params: dict[str, Any]) -> Any:
     params = {**params, **{name: params[source] for name, source in case.params.items()}}
-    url = "/api/v1" + path.format(**params) + (case.query and f"?{case.query}")
+    url = "/api/v1" + path.format(**params) + (case.query and f"?{case.query.format(**params)}")
     body = _fill(case.body, params)
     if method in {"POST", "PUT", "PATCH"} and body is None:
         body = {}

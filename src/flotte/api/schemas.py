@@ -1161,3 +1161,69 @@ class MailingOut(Schema):
 class SurveyPeriodQuery(Schema):
     start: dt.datetime | None = Field(default=None, description="answered from (included)")
     end: dt.datetime | None = Field(default=None, description="answered before (excluded)")
+
+
+# Carpooling
+
+
+class CarpoolOfferIn(In):
+    """The destination is ``destination_station_id``, or ``destination``
+    with its coordinates. Departure defaults to the booking's start; no
+    ``return_at``: one way."""
+
+    seats: int = Field(ge=1, le=8)
+    destination: str = Field(default="", max_length=200)
+    destination_station_id: int | None = None
+    destination_latitude: Decimal | None = Field(default=None, ge=-90, le=90)
+    destination_longitude: Decimal | None = Field(default=None, ge=-180, le=180)
+    departure_at: dt.datetime | None = None
+    return_at: dt.datetime | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class CarpoolRequestIn(In):
+    seats: int = Field(default=1, ge=1, le=8)
+    message: str = Field(default="", max_length=500)
+
+
+class CarpoolRequestOut(Schema):
+    id: int
+    offer_id: int
+    passenger: str = Field(description="first name and initial")
+    seats: int
+    message: str
+    state: str
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class CarpoolOfferOut(Schema):
+    id: int
+    booking_id: int
+    driver: str = Field(description="first name and initial")
+    origin_station_id: int
+    origin_station: str
+    destination: str
+    destination_station_id: int | None
+    destination_latitude: Decimal
+    destination_longitude: Decimal
+    departure_at: dt.datetime
+    return_at: dt.datetime | None
+    seats: int
+    seats_free: int
+    note: str
+    state: str
+    trip_km: int
+    contribution: Decimal | None = Field(
+        description="what each passenger gives the driver, where the organisation sets a "
+        "contribution per km"
+    )
+    requests: list[CarpoolRequestOut] = Field(description="to the driver only")
+
+
+class CarpoolMatchOut(Schema):
+    offer: CarpoolOfferOut
+    origin_km: Decimal
+    destination_km: Decimal
+    minutes_apart: int
+    score: Decimal = Field(description="origin_km + destination_km + 0.1 × minutes_apart")

@@ -8,6 +8,7 @@ from flotte.api.routers import auth as auth_routes
 from flotte.api.routers import (
     billing,
     bookings,
+    carpool,
     communities,
     fleet,
     me,
@@ -48,3 +49,4 @@ api.add_router("", payments.router)
 api.add_router("", payments.webhooks)
 api.add_router("", payouts.router)
 api.add_router("", notify.router)
+api.add_router("", carpool.router)
