@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "flotte.telematics",
     "flotte.billing",
     "flotte.notify",
+    "flotte.stats",
     "flotte.carpool",
     "flotte.opendata",
     "flotte.api",

@@ -300,6 +300,9 @@ ROUTES: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/carpool/requests/{request_id}/accept"): Case("member"),
     ("POST", "/carpool/requests/{request_id}/decline"): Case("member"),
+    ("GET", "/organisations/{org_id}/statistics"): Case("manager"),
+    ("GET", "/organisations/{org_id}/statistics/csv"): Case("manager", query="table=stations"),
+    ("GET", "/operator/statistics"): Case("operator"),
 }
 
 

@@ -1163,6 +1163,35 @@ class SurveyPeriodQuery(Schema):
     end: dt.datetime | None = Field(default=None, description="answered before (excluded)")
 
 
+class StatisticsQuery(Schema):
+    start: dt.date | None = Field(default=None, description="first day (organisation's time zone)")
+    end: dt.date | None = Field(default=None, description="day after the last (excluded)")
+
+
+class StatisticsOut(Schema):
+    key: str
+    computed_at: dt.datetime
+    data: dict[str, Any] = Field(
+        description="totals, dimensions (community, station, vehicle, group), months, "
+        "busy_days, co2, greening, fleet_advice; see docs/statistics.md"
+    )
+
+
+class StatisticsPendingOut(Schema):
+    key: str
+    state: str = Field(description="computing: ask again in a few minutes")
+
+
+class OperatorStatisticsOut(Schema):
+    organisation_id: int
+    name: str
+    slug: str
+    computed_at: dt.datetime | None
+    totals: dict[str, Any] | None
+    co2_kg: float | None
+    low_emission_pct: float | None
+
+
 # Carpooling
 
 

@@ -18,6 +18,7 @@ from flotte.api.routers import (
     payments,
     payouts,
     pricing,
+    stats,
     telematics,
 )
 
@@ -49,4 +50,5 @@ api.add_router("", payments.router)
 api.add_router("", payments.webhooks)
 api.add_router("", payouts.router)
 api.add_router("", notify.router)
+api.add_router("", stats.router)
 api.add_router("", carpool.router)

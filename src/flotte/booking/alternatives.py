@@ -85,6 +85,7 @@ def booking_alternatives(
             category=category,
             declared_km=declared_km,
             business_use=business_use,
+            record_failed=False,
         )
 
     found: list[Alternative] = []

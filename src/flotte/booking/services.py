@@ -168,9 +168,12 @@ def availability(
     seats: int | None = None,
     declared_km: int = 0,
     business_use: bool = False,
+    record_failed: bool = True,
 ) -> list[Offer]:
     """Vehicles free for the whole window (their buffer included), with a
-    quote each."""
+    quote each. A member's search that finds none is recorded for the
+    statistics (busy days, fleet-size advice); the platform's own searches
+    say ``record_failed=False``."""
     membership = membership_of(member, community)
     check_times(membership, None, start, end)
     vehicles = bookable_vehicles(membership).select_related("home_station")
@@ -185,6 +188,18 @@ def availability(
     candidates = free_vehicles(
         covering(list(vehicles), community, declared_km), community, start, end
     )
+    if not candidates and record_failed:
+        from flotte.stats.services import failed_search_record
+
+        failed_search_record(
+            member=member,
+            community=community,
+            start=start,
+            end=end,
+            station_ids=station_ids,
+            category=category,
+            energy=energy,
+        )
     tariff, q = quote_if_priced(
         community=community,
         group=membership.group,
@@ -433,6 +448,7 @@ def booking_create_assigned(
         category=category,
         declared_km=declared_km,
         business_use=use == Booking.Use.BUSINESS,
+        record_failed=False,
     )
     for offer in assign(offers, community):
         try:
