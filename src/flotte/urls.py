@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("n/", include("flotte.notify.urls")),
+    path("gbfs/", include("flotte.opendata.urls")),
     path("", include("flotte.web.urls")),
 ]
 

@@ -17,8 +17,9 @@ class PublicVehicleId(models.Model):
         "fleet.Vehicle", on_delete=models.CASCADE, related_name="public_id"
     )
     public_id = models.CharField(max_length=40, unique=True)
-    # The last ended trip (booking) this id was drawn after; 0: none yet.
-    after_booking_id = models.PositiveBigIntegerField(default=0)
+    # How many trips of the vehicle had ended when this id was drawn: one
+    # more ended trip, and the next feed draws a new id.
+    trips_ended = models.PositiveIntegerField(default=0)
     drawn_at = models.DateTimeField()
 
     tenant_path = "organisation"
