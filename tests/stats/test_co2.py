@@ -55,9 +55,12 @@ def test_carpool_passenger_km_count_as_private_cars_left_at_home(alice: Tenant) 
 
 def test_lom_quotas_by_regime_and_year() -> None:
     assert lom_quota("local_authority", 2020) is None
-    assert lom_quota("local_authority", 2024) == 20
-    assert lom_quota("local_authority", 2026) == 30
+    assert lom_quota("local_authority", 2024) == 30
+    assert lom_quota("local_authority", 2026) == 40
+    assert lom_quota("local_authority", 2030) == 70
     assert lom_quota("state", 2026) == 50
+    assert lom_quota("state", 2027) == 70
+    assert lom_quota("other_public", 2026) == 40
     assert lom_quota("company", 2026) == 20
     assert lom_quota("none", 2026) is None
 
@@ -82,7 +85,7 @@ def test_greening_compares_the_years_renewals_with_the_quota(alice: Tenant) -> N
     year = alice.vehicle.created_at.year
     result = fleet_greening(alice.organisation, year)
     assert (result["renewed"], result["renewed_low_emission_pct"]) == (1, 100.0)
-    assert result["quota_pct"] == 30
+    assert result["quota_pct"] == (40 if year < 2030 else 70)
     assert result["meets_quota"] is True
 
 
@@ -99,4 +102,4 @@ def test_the_low_emission_threshold_parameter(alice: Tenant) -> None:
 def test_the_lom_regime_parameter_picks_the_quota(alice: Tenant) -> None:
     param_set(actor=None, key="stats_lom_regime", value="state", organisation=alice.organisation)
     year = alice.vehicle.created_at.year
-    assert fleet_greening(alice.organisation, year)["quota_pct"] == 50
+    assert fleet_greening(alice.organisation, year)["quota_pct"] == (50 if year < 2027 else 70)

@@ -11,13 +11,17 @@ from flotte.fleet.models import Vehicle
 from flotte.stats import params
 from flotte.stats.figures import Dataset
 
-# LOM (loi n° 2019-1428 d'orientation des mobilités, art. 76 and 77), share
-# of low-emission vehicles among the vehicles bought or leased in a year,
-# by the year the quota starts: code de l'environnement L224-7 (State),
-# L224-8 (local authorities), L224-10 (companies with more than 100 vehicles).
+# Share of low-emission vehicles among the vehicles of 3.5 t or less bought
+# or leased in a calendar year, by the year each figure starts. Public
+# buyers: code de l'environnement L224-8 as rewritten by ordonnance
+# n° 2021-1490 (in force 19 November 2021; the article changed again on
+# 7 April 2024: check it before reporting). Companies with more than 100
+# vehicles: L224-10, from the LOM (loi n° 2019-1428, art. 77).
+# docs/statistics.md cites them.
 LOM_QUOTAS: dict[str, tuple[tuple[int, int], ...]] = {
-    "state": ((2020, 50),),
-    "local_authority": ((2021, 20), (2025, 30)),
+    "state": ((2017, 50), (2027, 70)),
+    "local_authority": ((2021, 30), (2025, 40), (2030, 70)),
+    "other_public": ((2022, 40),),
     "company": ((2022, 10), (2024, 20), (2027, 40), (2030, 70)),
     "none": (),
 }

@@ -57,10 +57,11 @@ LOM_REGIME = declare(
     Kind.CHOICE,
     "local_authority",
     levels=(ORG,),
-    choices=("local_authority", "state", "company", "none"),
-    fr="Quotas de renouvellement de la loi LOM qui s'appliquent : collectivité, État, "
-    "entreprise, ou aucun.",
-    en="LOM renewal quotas that apply: local authority, State, company, or none.",
+    choices=("local_authority", "state", "other_public", "company", "none"),
+    fr="Quotas de renouvellement (loi LOM, code de l'environnement L224-8 et L224-10) qui "
+    "s'appliquent : collectivité, État, autre acheteur public, entreprise, ou aucun.",
+    en="Renewal quotas (LOM law, code de l'environnement L224-8 and L224-10) that apply: "
+    "local authority, State, other public buyer, company, or none.",
 )
 ADVICE_TOLERANCE = declare(
     "stats_fleet_advice_tolerance_pct",
