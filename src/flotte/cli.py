@@ -166,8 +166,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     from flotte.benchmarks import print_results, run_api_benchmark
 
-    if args.what in ("booking", "telemetry"):
-        if args.what == "booking":
+    if args.what in ("booking", "telemetry", "stats"):
+        if args.what == "stats":
+            from flotte.benchmarks_stats import run_stats_benchmark
+
+            figures = run_stats_benchmark(
+                bookings_per_vehicle=args.bookings_per_vehicle, requests=args.requests
+            )
+        elif args.what == "booking":
             from flotte.benchmarks_booking import run_booking_benchmark
 
             figures = run_booking_benchmark(
@@ -410,10 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.set_defaults(func=cmd_simulate)
     bench = sub.add_parser("bench", help="run a benchmark and print its figures")
-    bench.add_argument("what", choices=["api", "booking", "telemetry"])
+    bench.add_argument("what", choices=["api", "booking", "telemetry", "stats"])
     bench.add_argument("--requests", type=int, default=200, help="requests per case")
     bench.add_argument(
-        "--json", action="store_true", help="api: JSON (booking and telemetry always are)"
+        "--json", action="store_true", help="api: JSON (the other benchmarks always are)"
     )
     bench.add_argument(
         "--bookings-per-vehicle",
