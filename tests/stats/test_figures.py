@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from flotte.booking.models import Booking, Transfer
-from flotte.stats.carpool import SharedRide, register_carpool_source
+from flotte.stats.carpool import SharedRide
 from flotte.stats.figures import period_figures
 from flotte.telematics.models import Trip
 from tests import factories as f
@@ -120,14 +120,16 @@ def test_transfers_of_the_period(alice: Tenant) -> None:
     assert totals(alice)["transfers"] == 1
 
 
-def test_carpool_figures_are_zero_until_the_carpool_app_feeds_them(alice: Tenant) -> None:
+def test_carpool_figures_are_zero_until_the_carpool_app_feeds_them(
+    alice: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     booking = make_booking(alice)
     assert totals(alice)["carpool_passengers"] == 0
-    register_carpool_source(lambda org, start, end: {booking.pk: SharedRide(2, 60.0)})
-    try:
-        row = totals(alice)
-    finally:
-        register_carpool_source(None)
+    # Restored after the test: the carpool app registers its own source.
+    monkeypatch.setattr(
+        "flotte.stats.carpool._source", lambda org, start, end: {booking.pk: SharedRide(2, 60.0)}
+    )
+    row = totals(alice)
     assert (row["carpool_passengers"], row["carpool_passenger_km"]) == (2, 60.0)
 
 
