@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "flotte.stats",
     "flotte.carpool",
     "flotte.opendata",
+    "flotte.inspections",
     "flotte.api",
     "flotte.web",
 ]

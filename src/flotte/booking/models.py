@@ -149,6 +149,9 @@ class ManagerAlert(models.Model):
         UNAUTHORIZED_DOOR = "unauthorized_door", _("door opened without access")
         IMMOBILIZER = "immobilizer", _("immobilizer released outside a booking")
         CONTACT_LOST = "contact_lost", _("contact with a box lost")
+        DAMAGE = "damage", _("damage reported")
+        ACCIDENT = "accident", _("accident reported")
+        BREAKDOWN = "breakdown", _("breakdown reported")
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="alerts"

@@ -86,6 +86,10 @@ def command_issue(
                 "you can open or lock only the vehicle of your current booking, during its time",
                 code="no_current_booking",
             )
+        if kind == Command.Kind.UNLOCK:
+            from flotte.inspections.gates import check_in_gate
+
+            check_in_gate(actor=actor, booking=booking)
     box = box_of_vehicle(vehicle)
     expiry = param_value(params.COMMAND_EXPIRY.key, organisation=vehicle.organisation)
     command = Command.objects.create(

@@ -99,6 +99,12 @@ def _on_badge(event: BoxEvent) -> str:
     ).exists():
         return "badge of someone else"
     driver: User = booking.member
+    from flotte.inspections.gates import check_out_gate
+
+    try:
+        check_out_gate(actor=driver, booking=booking)
+    except ServiceError as refusal:
+        return "end refused: " + refusal.message
     ended, check = trip_end_attempt(actor=driver, booking=booking, source="badge")
     if ended is None:
         return "end refused: " + "; ".join(check.refusals.values())

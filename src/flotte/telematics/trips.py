@@ -206,7 +206,10 @@ def trip_end_attempt(
 def booking_close_trip(*, actor: User, booking: Booking, km: int | None) -> Booking:
     """The member or a manager ends a booking: through the box's checks when
     the vehicle has one (the km come from the odometer), by declared km
-    otherwise."""
+    otherwise. The check-out inspection may be required first."""
+    from flotte.inspections.gates import check_out_gate
+
+    check_out_gate(actor=actor, booking=booking)
     if Box.objects.filter(vehicle_id=booking.vehicle_id).exists():
         return trip_end(actor=actor, booking=booking)
     if km is None:
