@@ -200,6 +200,16 @@ class FakeStripe:
         ref = parts[1] if len(parts) > 1 else None
         action = parts[2] if len(parts) > 2 else None
         expand = params.get("expand") or []
+        if kind == "customers" and method == "DELETE":
+            if self.customers.pop(ref or "", None) is None:
+                return 404, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "resource_missing",
+                        "message": f"No such customer: {ref!r}",
+                    }
+                }
+            return 200, {"id": ref, "object": "customer", "deleted": True}
         if kind == "customers" and method == "POST" and ref is None:
             cus = {"id": self.new_id("cus"), "object": "customer", "email": params.get("email")}
             self.customers[cus["id"]] = cus

@@ -28,6 +28,7 @@ from flotte.accounts.models import (
     User,
 )
 from flotte.accounts.selectors import is_operator
+from flotte.billing.privacy import billing_data_erase, billing_data_export
 from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.core.audit import audit
@@ -35,6 +36,7 @@ from flotte.core.errors import Conflict, PermissionDenied
 from flotte.core.models import AuditEntry
 from flotte.core.tenancy import cross_tenant
 from flotte.fleet.models import Badge
+from flotte.notify.privacy import notification_data_erase, notification_data_export
 from flotte.telematics.models import Command, DigitalKey, PrivateModeSwitch, Telemetry, Trip
 
 ERASED_NAME = "Erased"
@@ -64,6 +66,18 @@ ABOUT: dict[str, dict[str, str]] = {
         "commands": "Les commandes (ouverture, fermeture...) que vous avez demandées.",
         "audit_entries": "Les actions que vous avez faites, telles que le journal les trace.",
         "api_tokens": "Vos jetons d'accès à l'API (jamais le secret).",
+        "invoices": "Vos factures et avoirs émis.",
+        "payment_cards": (
+            "Les cartes enregistrées : marque, quatre derniers chiffres et expiration "
+            "(la carte elle-même reste chez le prestataire de paiement)."
+        ),
+        "payments": "Vos paiements et pré-autorisations, avec leur état.",
+        "refunds": "Les remboursements faits sur vos paiements.",
+        "notifications": "Les messages envoyés (e-mail, SMS, notification) et leur état.",
+        "notification_choices": "Vos choix de canaux pour chaque événement.",
+        "push_devices": "Les appareils qui reçoivent vos notifications.",
+        "trip_surveys": "Vos réponses aux questionnaires de satisfaction.",
+        "mailing_opt_outs": "Les organisations dont vous ne recevez plus les envois groupés.",
     },
     "en": {
         "generated_at": "When this export was made.",
@@ -89,6 +103,18 @@ ABOUT: dict[str, dict[str, str]] = {
         "commands": "The commands (unlock, lock...) you asked for.",
         "audit_entries": "What you did, as the audit log records it.",
         "api_tokens": "Your API tokens (never their secret).",
+        "invoices": "Your issued invoices and credit notes.",
+        "payment_cards": (
+            "Your saved cards: brand, last four digits and expiry (the card itself stays "
+            "with the payment provider)."
+        ),
+        "payments": "Your payments and pre-authorisations, with their states.",
+        "refunds": "The refunds made on your payments.",
+        "notifications": "The messages sent to you (e-mail, SMS, push) and their states.",
+        "notification_choices": "Your choice of channels for each event.",
+        "push_devices": "The devices that receive your notifications.",
+        "trip_surveys": "Your answers to the trip surveys.",
+        "mailing_opt_outs": "The organisations whose mailings you no longer receive.",
     },
 }
 
@@ -324,6 +350,8 @@ def member_data_export(user: User) -> dict[str, Any]:
                 .select_related("organisation")
                 .order_by("created_at", "id")
             ],
+            **billing_data_export(user),
+            **notification_data_export(user),
             "api_tokens": [
                 {
                     "name": t.name,
@@ -359,12 +387,15 @@ def member_erase(*, actor: User, user: User) -> None:
     invitations to the e-mail are deleted (accepted ones get the anonymised
     address); the positions of their trips, and of the telemetry recorded
     during them, are blanked; private-mode switches and digital keys are
-    deleted. Audit entries that named the e-mail in their data
+    deleted; saved cards are forgotten (and the payment provider's customer
+    deleted after commit); notifications, channel choices, push devices and
+    mailing opt-outs are deleted and survey comments blanked. Audit entries
+    that named the e-mail in their data
     (``email``/``user`` keys: invitations, manager appointments) get the
     anonymised address.
 
     Kept, because the organisations must keep them: bookings with their
-    amounts, purposes and kilometres, still linked to the anonymised
+    amounts, purposes and kilometres, invoices, payments and refunds, still linked to the anonymised
     account — they back invoices and accounting records, which French law
     requires to be kept 10 years (Code de commerce, article L123-22);
     memberships, approvals and suspensions (the organisations' own
@@ -459,6 +490,8 @@ def member_erase(*, actor: User, user: User) -> None:
         )
         PrivateModeSwitch.objects.filter(trip__booking__member=user).delete()
         DigitalKey.objects.filter(booking__member=user).delete()
+        billing_data_erase(user)
+        notification_data_erase(user)
 
         AuditEntry.objects.filter(actor=user).update(actor_label=anonymised)
         for entry in AuditEntry.objects.filter(Q(data__email=old_email) | Q(data__user=old_email)):

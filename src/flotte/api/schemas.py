@@ -805,6 +805,15 @@ class MemberExportOut(Schema):
     commands: list[dict[str, Any]]
     audit_entries: list[dict[str, Any]]
     api_tokens: list[dict[str, Any]]
+    invoices: list[dict[str, Any]]
+    payment_cards: list[dict[str, Any]]
+    payments: list[dict[str, Any]]
+    refunds: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    notification_choices: list[dict[str, Any]]
+    push_devices: list[dict[str, Any]]
+    trip_surveys: list[dict[str, Any]]
+    mailing_opt_outs: list[dict[str, Any]]
 
 
 class EraseIn(In):

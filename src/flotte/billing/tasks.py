@@ -46,6 +46,15 @@ def preauthorise_booking(booking_id: int) -> int | None:
     return payment.pk if payment is not None else None
 
 
+@task("billing.forget_customer")
+def forget_customer(provider: str, customer_ref: str) -> None:
+    """Delete an erased member's customer record at the payment provider
+    (their name, e-mail and saved cards)."""
+    from flotte.billing.payments.providers import payment_provider
+
+    payment_provider(provider).customer_delete(customer_ref)
+
+
 @task("billing.payments_sweep", every=dt.timedelta(minutes=1))
 def payments_sweep() -> int:
     from flotte.billing.payments.sweeps import payments_sweep as sweep

@@ -86,6 +86,11 @@ class PaymentProvider(abc.ABC):
         """A customer at the provider; returns its reference."""
 
     @abc.abstractmethod
+    def customer_delete(self, customer_ref: str) -> None:
+        """Delete a customer and the cards saved with it (a member erased);
+        one already gone is not an error."""
+
+    @abc.abstractmethod
     def setup_start(self, *, customer_ref: str, idempotency_key: str) -> SetupResult:
         """Start saving a card for off-session use; the client secret goes
         to the browser, which collects the card with the provider's own

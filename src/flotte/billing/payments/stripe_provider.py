@@ -94,6 +94,13 @@ class StripeProvider(PaymentProvider):
         )
         return str(customer.id)
 
+    def customer_delete(self, customer_ref: str) -> None:
+        try:
+            self._call(self.client.v1.customers.delete, customer_ref)
+        except stripe.InvalidRequestError as exc:
+            if getattr(exc, "code", None) != "resource_missing":
+                raise ProviderUnavailable(f"Stripe refused the deletion: {exc}") from exc
+
     def _setup(self, intent: Any) -> SetupResult:
         method = _get(intent, "payment_method")
         return SetupResult(
