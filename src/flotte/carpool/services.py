@@ -49,7 +49,7 @@ def carpool_offer_create(
     of the organisation's stations or a named point with its coordinates;
     departure defaults to the booking's start. The driver keeps a seat."""
     booking = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("vehicle__home_station", "community")
         .get(pk=booking.pk)
     )
@@ -112,7 +112,7 @@ def carpool_offer_create(
 
 def _locked_offer(offer_id: int) -> CarpoolOffer:
     return (
-        CarpoolOffer.objects.select_for_update()
+        CarpoolOffer.objects.select_for_update(of=("self",))
         .select_related("driver", "community__organisation", "organisation", "booking__vehicle")
         .get(pk=offer_id)
     )
