@@ -3,7 +3,7 @@ from django.urls import path
 
 from flotte.web.forms import EmailLoginForm
 from flotte.web.views import accounts as views
-from flotte.web.views import member, pwa, trip
+from flotte.web.views import manage, manage_params, manage_planning, member, pwa, trip
 
 app_name = "web"
 
@@ -48,6 +48,36 @@ urlpatterns = [
     path("c/<slug:slug>/commands/<uuid:command_id>/", trip.command_state, name="command"),
     path("c/<slug:slug>/bookings/<int:booking_id>/key/", trip.key, name="key"),
     path("c/<slug:slug>/bookings/<int:booking_id>/end/", trip.trip_end, name="trip_end"),
+    # The manager console
+    path("manage/", manage.choose, name="manage"),
+    path("manage/<int:org_id>/", manage.dashboard_view, name="manage_dashboard"),
+    path("manage/<int:org_id>/planning/", manage_planning.planning, name="manage_planning"),
+    path(
+        "manage/<int:org_id>/bookings/<int:booking_id>/",
+        manage_planning.booking_view,
+        name="manage_booking",
+    ),
+    path(
+        "manage/<int:org_id>/bookings/<int:booking_id>/change/",
+        manage_planning.booking_change_view,
+        name="manage_booking_change",
+    ),
+    path(
+        "manage/<int:org_id>/bookings/<int:booking_id>/transfer/",
+        manage_planning.booking_transfer_view,
+        name="manage_booking_transfer",
+    ),
+    path(
+        "manage/<int:org_id>/bookings/<int:booking_id>/cancel/",
+        manage_planning.booking_cancel_view,
+        name="manage_booking_cancel",
+    ),
+    path("manage/<int:org_id>/parameters/", manage_params.parameters, name="manage_parameters"),
+    path(
+        "manage/<int:org_id>/parameters/<str:key>/",
+        manage_params.parameter_update,
+        name="manage_parameter",
+    ),
     # Installable app
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("c/<slug:slug>/manifest.webmanifest", pwa.manifest, name="community_manifest"),
