@@ -81,3 +81,18 @@ def test_the_driver_cancels_and_the_offer_is_gone_from_the_search(alice: Tenant)
     assert response.json()["state"] == "cancelled"
     again = Api(alice.member).post(f"carpool/offers/{offer_id}/cancel")
     assert again.status_code == 409
+
+
+def test_a_member_sees_the_trips_they_offer_and_those_they_asked_to_join(
+    alice: Tenant, bob: Tenant
+) -> None:
+    offer_id = offer(alice).json()["id"]
+    rider = member_of(alice, "rider-alice@example.org")
+    Api(rider).post(f"carpool/offers/{offer_id}/requests", {"message": "Merci"})
+    mine = Api(alice.member).get("me/carpool").json()
+    assert [o["id"] for o in mine["offers"]] == [offer_id]
+    assert mine["offers"][0]["requests"][0]["message"] == "Merci"
+    asked = Api(rider).get("me/carpool").json()
+    assert [(r["state"], r["offer"]["id"]) for r in asked["requests"]] == [("pending", offer_id)]
+    assert asked["requests"][0]["offer"]["requests"] == []  # the driver's view only
+    assert Api(bob.member).get("me/carpool").json() == {"offers": [], "requests": []}

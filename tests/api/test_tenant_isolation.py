@@ -294,6 +294,7 @@ ROUTES: dict[tuple[str, str], Any] = {
         params={"booking_id": "current_booking_id"},
     ),
     ("GET", "/carpool/offers/{offer_id}"): Case("member"),
+    ("GET", "/me/carpool"): SELF,
     ("POST", "/carpool/offers/{offer_id}/cancel"): Case("member"),
     ("POST", "/carpool/offers/{offer_id}/requests"): Case(
         "member", {}, params={"offer_id": "other_offer_id"}

@@ -118,3 +118,12 @@ def test_another_organisation_cannot_search_alices_community(alice: Tenant, bob:
     offer = an_offer(alice)
     with pytest.raises(NotFound):
         search(alice, bob.member, offer.departure_at)
+
+
+def test_a_trip_whose_booking_is_no_longer_upcoming_is_not_found(
+    alice: Tenant, passenger: User
+) -> None:
+    offer = an_offer(alice)
+    offer.booking.state = "no_show"
+    offer.booking.save()
+    assert search(alice, passenger, offer.departure_at) == []

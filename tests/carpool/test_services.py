@@ -219,3 +219,22 @@ def test_shared_trips_are_counted_with_passengers_and_km(alice: Tenant, bob: Ten
     figures = carpool_figures(alice.organisation, *window)
     assert (figures.trips, figures.passengers, figures.km_shared) == (1, 2, 80)
     assert carpool_figures(bob.organisation, *window).trips == 0
+
+
+def test_the_statistics_count_the_shared_trips_per_booking(alice: Tenant) -> None:
+    from flotte.stats.carpool import shared_rides
+
+    alice.box.vehicle = None
+    alice.box.save()
+    now = clock.now()
+    booking = a_booking(alice, start=now.replace(second=0, microsecond=0) + dt.timedelta(minutes=5))
+    offer = an_offer(alice, booking=booking, seats=2)
+    rider = member_of(alice, "rider-alice@example.org")
+    carpool_request_accept(
+        actor=alice.member, request=carpool_request_create(passenger=rider, offer=offer, seats=2)
+    )
+    booking_start(actor=alice.member, booking=booking)
+    booking_end(actor=alice.member, booking=booking, km=25)
+    rides = shared_rides(alice.organisation.pk, now, now + dt.timedelta(days=1))
+    assert rides[booking.pk].passengers == 2
+    assert rides[booking.pk].passenger_km == 50.0

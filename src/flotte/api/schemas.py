@@ -1265,3 +1265,12 @@ class CarpoolMatchOut(Schema):
     destination_km: Decimal
     minutes_apart: int
     score: Decimal = Field(description="origin_km + destination_km + 0.1 × minutes_apart")
+
+
+class MyCarpoolRequestOut(CarpoolRequestOut):
+    offer: CarpoolOfferOut
+
+
+class MyCarpoolOut(Schema):
+    offers: list[CarpoolOfferOut] = Field(description="the trips you offer, not past")
+    requests: list[MyCarpoolRequestOut] = Field(description="your requests on trips not past")

@@ -8,3 +8,8 @@ class CarpoolConfig(AppConfig):
 
     def ready(self) -> None:
         from flotte.carpool import params  # noqa: F401
+        from flotte.carpool.selectors import carpool_shared_rides
+        from flotte.stats.carpool import register_carpool_source
+
+        # Shared trips count in the statistics (passengers, km shared).
+        register_carpool_source(carpool_shared_rides)

@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
 from flotte.core.tenancy import TenantManager
+
+# Labels in English only: members read the states through the API's codes;
+# the pages that show them translate them there.
 
 
 class CarpoolOffer(models.Model):
@@ -13,8 +15,8 @@ class CarpoolOffer(models.Model):
     to a destination (a point, or one of the organisation's stations)."""
 
     class State(models.TextChoices):
-        OPEN = "open", _("open")
-        CANCELLED = "cancelled", _("cancelled")
+        OPEN = "open", "open"
+        CANCELLED = "cancelled", "cancelled"
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="carpool_offers"
@@ -31,7 +33,7 @@ class CarpoolOffer(models.Model):
     origin_station = models.ForeignKey(
         "fleet.Station", on_delete=models.PROTECT, related_name="carpool_departures"
     )
-    destination = models.CharField(_("destination"), max_length=200)
+    destination = models.CharField(max_length=200)
     destination_station = models.ForeignKey(
         "fleet.Station",
         null=True,
@@ -88,10 +90,10 @@ class CarpoolRequest(models.Model):
     """A member asks to join an offer; the driver accepts or declines."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("waiting for the driver")
-        ACCEPTED = "accepted", _("accepted")
-        DECLINED = "declined", _("declined")
-        CANCELLED = "cancelled", _("cancelled with the offer")
+        PENDING = "pending", "waiting for the driver"
+        ACCEPTED = "accepted", "accepted"
+        DECLINED = "declined", "declined"
+        CANCELLED = "cancelled", "cancelled with the offer"
 
     LIVE = (State.PENDING, State.ACCEPTED)
 

@@ -17,6 +17,7 @@ from flotte.carpool import params
 from flotte.carpool.models import CarpoolOffer, CarpoolRequest
 from flotte.core.errors import ValidationFailed
 from flotte.core.geo import distance_m
+from flotte.stats.carpool import SharedRide
 
 # Ranking: a minute between the wanted and the offered departure weighs as
 # much as this many km of detour.
@@ -90,6 +91,7 @@ def carpool_search(
         CarpoolOffer.objects.filter(
             community=community,
             state=CarpoolOffer.State.OPEN,
+            booking__state__in=Booking.BLOCKING,
             departure_at__lt=end,
         )
         .filter(
@@ -148,18 +150,16 @@ class CarpoolFigures:
 SHARED = (Booking.State.ENDED, Booking.State.CLOSED)
 
 
-def carpool_figures(
-    organisation: Organisation, start: dt.datetime, end: dt.datetime
-) -> CarpoolFigures:
-    """Shared trips of the organisation that departed in [start, end): for
-    the statistics (passengers carried, km shared = trip km × passengers)."""
-    offers = (
+def _shared_offers(organisation_id: int, **period: dt.datetime) -> list[CarpoolOffer]:
+    """Offers still open whose booking was driven, with their accepted
+    requests (``accepted``)."""
+    return list(
         CarpoolOffer.objects.filter(
-            organisation=organisation,
-            departure_at__gte=start,
-            departure_at__lt=end,
+            organisation_id=organisation_id,
+            state=CarpoolOffer.State.OPEN,
             booking__state__in=SHARED,
             requests__state=CarpoolRequest.State.ACCEPTED,
+            **period,
         )
         .distinct()
         .select_related("booking", "origin_station")
@@ -170,11 +170,35 @@ def carpool_figures(
                 to_attr="accepted",
             )
         )
+        .order_by("pk")
     )
+
+
+def carpool_figures(
+    organisation: Organisation, start: dt.datetime, end: dt.datetime
+) -> CarpoolFigures:
+    """Shared trips of the organisation that departed in [start, end):
+    passengers carried, km shared = trip km × passengers."""
     trips = passengers = km = 0
-    for offer in offers:
-        carried = sum(r.seats for r in offer.accepted)
+    for offer in _shared_offers(organisation.pk, departure_at__gte=start, departure_at__lt=end):
+        carried = sum(r.seats for r in offer.accepted)  # type: ignore[attr-defined]
         trips += 1
         passengers += carried
         km += trip_km(offer) * carried
     return CarpoolFigures(trips=trips, passengers=passengers, km_shared=km)
+
+
+def carpool_shared_rides(
+    organisation_id: int, start: dt.datetime, end: dt.datetime
+) -> dict[int, SharedRide]:
+    """What the statistics count per booking (those starting in [start,
+    end), as the statistics select them): the passengers carried and the
+    km they rode (trip km × passengers). Registered with the statistics as
+    their carpool source (``CarpoolConfig.ready``)."""
+    rides = {}
+    for offer in _shared_offers(organisation_id, booking__start__gte=start, booking__start__lt=end):
+        carried = sum(r.seats for r in offer.accepted)  # type: ignore[attr-defined]
+        rides[offer.booking_id] = SharedRide(
+            passengers=carried, passenger_km=float(trip_km(offer) * carried)
+        )
+    return rides

@@ -127,7 +127,11 @@ def carpool_request_create(
     membership_of(passenger, offer.community)
     if passenger.pk == offer.driver_id:
         raise ValidationFailed("the driver is already in the car", code="own_offer")
-    if not offer.is_open or offer.departure_at <= clock.now():
+    if (
+        not offer.is_open
+        or offer.booking.state not in Booking.BLOCKING
+        or offer.departure_at <= clock.now()
+    ):
         raise Conflict("this trip is no longer offered", code="offer_closed")
     if seats < 1 or seats > seats_free(offer):
         raise Conflict("not enough free seats", code="no_seat_free", fields={"seats": "too many"})

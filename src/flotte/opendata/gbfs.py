@@ -12,13 +12,12 @@ import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.urls import reverse
 
 from flotte.accounts.models import Community
@@ -29,13 +28,18 @@ from flotte.core.errors import NotFound
 from flotte.fleet.models import Station, Vehicle
 from flotte.opendata import params
 from flotte.opendata.models import PublicVehicleId
-from flotte.pricing.models import Tariff
+from flotte.opendata.pricing_plans import (
+    LANGUAGES,
+    localised,
+    plan_id,
+    system_pricing_plans,
+    tariffs_in_force,
+)
 
 VERSION = "3.0"
 # Files that change when a manager edits the fleet or the tariffs, not with
 # each booking: readers may keep them longer.
 STATIC_TTL = 3600
-LANGUAGES = ("fr", "en")
 FILES = (
     "system_information",
     "vehicle_types",
@@ -80,10 +84,6 @@ def envelope(
     return {"last_updated": rfc3339(now), "ttl": ttl, "version": VERSION, "data": data}
 
 
-def _localised(text: str) -> list[dict[str, str]]:
-    return [{"text": text, "language": language} for language in LANGUAGES]
-
-
 def feed_url(community: Community, name: str) -> str:
     return settings.PUBLIC_URL + reverse(
         "opendata:gbfs", kwargs={"slug": community.slug, "name": name}
@@ -99,8 +99,8 @@ def system_information(community: Community) -> dict[str, Any]:
     data: dict[str, Any] = {
         "system_id": f"flotte-{community.slug}",
         "languages": list(LANGUAGES),
-        "name": _localised(community.name),
-        "operator": _localised(organisation.name),
+        "name": localised(community.name),
+        "operator": localised(organisation.name),
         "opening_hours": "24/7",
         "feed_contact_email": organisation.support_email or settings.DEFAULT_FROM_EMAIL,
         "timezone": organisation.time_zone,
@@ -148,22 +148,8 @@ def _local_day(community: Community, now: dt.datetime) -> dt.date:
     return now.astimezone(ZoneInfo(community.organisation.time_zone)).date()
 
 
-def _tariffs(community: Community, today: dt.date) -> list[Tariff]:
-    """The community-wide tariffs in force today (a group's own tariff is
-    not public)."""
-    return list(
-        Tariff.objects.filter(community=community, group=None, valid_from__lte=today)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=today))
-        .order_by("-valid_from", "pk")
-    )
-
-
-def plan_id(tariff: Tariff) -> str:
-    return f"tariff-{tariff.pk}"
-
-
 def vehicle_types(community: Community, today: dt.date) -> dict[str, Any]:
-    tariffs = _tariffs(community, today)
+    tariffs = tariffs_in_force(community, today)
     kinds: dict[str, Vehicle] = {}
     for vehicle in _vehicles(community):
         kinds.setdefault(vehicle_type_id(vehicle), vehicle)
@@ -174,9 +160,9 @@ def vehicle_types(community: Community, today: dt.date) -> dict[str, Any]:
             "form_factor": "car",
             "propulsion_type": PROPULSION[Vehicle.Energy(vehicle.energy)],
             "max_range_meters": vehicle.range_km * 1000,
-            "name": _localised(f"{vehicle.make} {vehicle.model}"),
-            "make": _localised(vehicle.make),
-            "model": _localised(vehicle.model),
+            "name": localised(f"{vehicle.make} {vehicle.model}"),
+            "make": localised(vehicle.make),
+            "model": localised(vehicle.model),
             "wheel_count": 4,
             "rider_capacity": vehicle.seats,
             "g_CO2_km": vehicle.co2_g_km,
@@ -197,7 +183,7 @@ def station_information(community: Community) -> dict[str, Any]:
     for station in _stations(community):
         entry: dict[str, Any] = {
             "station_id": str(station.pk),
-            "name": _localised(station.name),
+            "name": localised(station.name),
             "lat": float(station.latitude),
             "lon": float(station.longitude),
             "address": station.address,
@@ -325,7 +311,7 @@ def vehicle_status(community: Community, now: dt.datetime) -> dict[str, Any]:
     state = _Now(vehicles, now)
     parked = [v for v in vehicles if v.pk not in state.on_trip]
     ids = public_ids(parked)
-    tariffs = _tariffs(community, _local_day(community, now))
+    tariffs = tariffs_in_force(community, _local_day(community, now))
     ranges = _ranges(parked)
     entries = []
     for vehicle in parked:
@@ -358,82 +344,6 @@ def _ranges(vehicles: list[Vehicle]) -> dict[int, int]:
             vehicle__in=[v.pk for v in vehicles], range_km__isnull=False
         ).values_list("vehicle_id", "range_km")
     }
-
-
-def _rate(amount: Decimal) -> float:
-    return float(amount.quantize(Decimal("0.0001"), ROUND_HALF_UP))
-
-
-def system_pricing_plans(community: Community, today: dt.date) -> dict[str, Any]:
-    """Each community-wide tariff in force as a plan: the first block, then
-    each step at the hourly rate, and the km rate past the km included in
-    a day. Night and weekend rates and caps are in the description."""
-    plans = []
-    for tariff in _tariffs(community, today):
-        per_min = [
-            {
-                "start": 0,
-                "rate": _rate(tariff.hourly_rate * tariff.first_block_minutes / 60),
-                "interval": tariff.first_block_minutes,
-                "end": tariff.first_block_minutes,
-            },
-            {
-                "start": tariff.first_block_minutes,
-                "rate": _rate(tariff.hourly_rate * tariff.step_minutes / 60),
-                "interval": tariff.step_minutes,
-            },
-        ]
-        plan: dict[str, Any] = {
-            "plan_id": plan_id(tariff),
-            "name": _localised(tariff.name),
-            "currency": "EUR",
-            "price": _rate(tariff.minimum_charge) if tariff.minimum_charge else 0,
-            "is_taxable": False,  # our prices include VAT
-            "description": [
-                {"text": _describe(tariff, "fr"), "language": "fr"},
-                {"text": _describe(tariff, "en"), "language": "en"},
-            ],
-            "per_min_pricing": per_min,
-        }
-        if tariff.km_rate:
-            plan["per_km_pricing"] = [
-                {
-                    "start": tariff.included_km_per_day,
-                    "rate": _rate(tariff.km_rate),
-                    "interval": 1,
-                }
-            ]
-        plans.append(plan)
-    return {"plans": plans}
-
-
-def _describe(tariff: Tariff, language: str) -> str:
-    fr = language == "fr"
-    parts = [
-        f"{tariff.hourly_rate} € TTC de l'heure"
-        if fr
-        else f"EUR {tariff.hourly_rate} an hour, VAT included"
-    ]
-    if tariff.km_rate:
-        parts.append(f"{tariff.km_rate} € le km" if fr else f"EUR {tariff.km_rate} per km")
-    if tariff.included_km_per_day:
-        n = tariff.included_km_per_day
-        parts.append(f"{n} km inclus par jour" if fr else f"{n} km a day included")
-    if tariff.night_rate is not None:
-        parts.append(
-            f"nuit : {tariff.night_rate} €/h" if fr else f"night: EUR {tariff.night_rate}/h"
-        )
-    if tariff.weekend_rate is not None:
-        parts.append(
-            f"week-end : {tariff.weekend_rate} €/h"
-            if fr
-            else f"weekend: EUR {tariff.weekend_rate}/h"
-        )
-    if tariff.day_cap is not None:
-        parts.append(
-            f"plafond par jour : {tariff.day_cap} €" if fr else f"day cap: EUR {tariff.day_cap}"
-        )
-    return "; ".join(parts) + "."
 
 
 def gbfs_file(community: Community, name: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from flotte.api.schemas import (
     CarpoolRequestIn,
     CarpoolRequestOut,
     ErrorOut,
+    MyCarpoolOut,
 )
 from flotte.booking.models import Booking
 from flotte.carpool.hooks import display_name
@@ -34,6 +35,7 @@ from flotte.carpool.services import (
     carpool_request_decline,
     seats_free,
 )
+from flotte.core import clock
 from flotte.core.errors import ValidationFailed
 from flotte.fleet.models import Station
 
@@ -206,3 +208,30 @@ def request_decline(request: HttpRequest, request_id: int) -> dict[str, Any]:
     user = actor(request)
     asked = get_or_404(_visible_requests(user), "request", pk=request_id)
     return _request_out(carpool_request_decline(actor=user, request=asked))
+
+
+@router.get("/me/carpool", response=MyCarpoolOut)
+def mine(request: HttpRequest) -> dict[str, Any]:
+    """The trips you offer and the trips you asked to join, from now on."""
+    user = actor(request)
+    since = clock.now()
+    offers = (
+        CarpoolOffer.objects.filter(driver=user, departure_at__gte=since)
+        .select_related("driver", "origin_station", "booking", "community__organisation")
+        .order_by("departure_at")
+    )
+    asked = (
+        CarpoolRequest.objects.filter(passenger=user, offer__departure_at__gte=since)
+        .select_related(
+            "passenger",
+            "offer__driver",
+            "offer__origin_station",
+            "offer__booking",
+            "offer__community__organisation",
+        )
+        .order_by("offer__departure_at")
+    )
+    return {
+        "offers": [_offer_out(offer, user) for offer in offers],
+        "requests": [{**_request_out(r), "offer": _offer_out(r.offer, user)} for r in asked],
+    }
