@@ -4,6 +4,7 @@ computes them."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from flotte.stats.snapshots import (
     snapshots_due,
 )
 from tests.conftest import Tenant
-from tests.stats.conftest import T0, make_booking
+from tests.stats.conftest import T0, make_booking, make_invoice
 
 NOW = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
 
@@ -64,6 +65,20 @@ def test_the_dashboard_covers_the_last_twelve_months(alice: Tenant) -> None:
     assert len(data["months"]) == 12
     assert data["totals"]["bookings"] == 1
     assert sum(m["bookings"] for m in data["months"]) == 1
+
+
+def test_the_months_add_up_to_the_dashboards_totals(alice: Tenant) -> None:
+    booking = make_booking(alice)
+    make_booking(alice, start=dt.datetime(2025, 12, 24, 9, tzinfo=dt.UTC))
+    invoice = make_invoice(alice, "30.00", booking=booking)
+    make_invoice(alice, "5.00", credits=invoice, issued_at=dt.datetime(2026, 1, 5, tzinfo=dt.UTC))
+    data = snapshot_compute(alice.organisation.pk, DASHBOARD).data
+    months = data["months"]
+    for name in ("bookings", "hours_booked", "km"):
+        assert sum(m[name] for m in months) == data["totals"][name]
+    assert sum(Decimal(m["revenue"]) for m in months) == Decimal(data["totals"]["revenue"])
+    by_month = {m["month"]: m["revenue"] for m in months}
+    assert (by_month["2026-01"], by_month["2026-03"]) == ("-5.00", "30.00")
 
 
 def test_every_organisation_gets_a_dashboard(alice: Tenant, bob: Tenant) -> None:

@@ -136,7 +136,7 @@ def load(organisation: Organisation, start: dt.datetime, end: dt.datetime) -> Da
             ),
             member_id=Coalesce("booking__member_id", "credits__booking__member_id"),
         )
-        .values("kind", "total_excl_vat", *PLACE)
+        .values("kind", "total_excl_vat", "issued_at", *PLACE)
     )
     transfers = list(
         Transfer.objects.filter(organisation=org, created_at__gte=start, created_at__lt=end)
@@ -146,7 +146,7 @@ def load(organisation: Organisation, start: dt.datetime, end: dt.datetime) -> Da
             station_id=F("from_vehicle__home_station_id"),
             member_id=F("booking__member_id"),
         )
-        .values(*PLACE)
+        .values("created_at", *PLACE)
     )
     vehicles: dict[int, dict[str, Any]] = {
         v["id"]: dict(v)

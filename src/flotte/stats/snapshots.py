@@ -91,8 +91,10 @@ def _months(dataset: Dataset) -> list[dict[str, Any]]:
 
 
 def _month_of(row: dict[str, Any], zone: zoneinfo.ZoneInfo) -> str:
-    at = row.get("start")
-    return f"{at.astimezone(zone):%Y-%m}" if at is not None else "other"
+    """A booking's month is its start's, an invoice's its issue's, a
+    transfer's when it was made."""
+    at = row.get("start") or row.get("issued_at") or row["created_at"]
+    return f"{at.astimezone(zone):%Y-%m}"
 
 
 def compute(organisation: Organisation, key: str) -> dict[str, Any]:
