@@ -43,19 +43,25 @@ def system_pricing_plans(community: Community, today: dt.date) -> dict[str, Any]
     a day. Night and weekend rates and caps are in the description."""
     plans = []
     for tariff in tariffs_in_force(community, today):
+        block = tariff.first_block_minutes
+        # The first block is billed whole, then each step started.
         per_min = [
             {
-                "start": 0,
-                "rate": _rate(tariff.hourly_rate * tariff.first_block_minutes / 60),
-                "interval": tariff.first_block_minutes,
-                "end": tariff.first_block_minutes,
-            },
-            {
-                "start": tariff.first_block_minutes,
+                "start": block,
                 "rate": _rate(tariff.hourly_rate * tariff.step_minutes / 60),
                 "interval": tariff.step_minutes,
-            },
+            }
         ]
+        if block:
+            per_min.insert(
+                0,
+                {
+                    "start": 0,
+                    "rate": _rate(tariff.hourly_rate * block / 60),
+                    "interval": block,
+                    "end": block,
+                },
+            )
         plan: dict[str, Any] = {
             "plan_id": plan_id(tariff),
             "name": localised(tariff.name),
