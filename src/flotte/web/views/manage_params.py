@@ -72,6 +72,7 @@ def _render(
     console: Console,
     forms: dict[str, ParameterForm] | None = None,
     status: int = 200,
+    query: str | None = None,
 ) -> HttpResponse:
     forms = forms or {}
     targets = _targets(console)
@@ -93,7 +94,8 @@ def _render(
                 "value": _shown(row.value),
             }
         )
-    query = request.GET.get("q", "").strip().lower()
+    if query is None:
+        query = request.GET.get("q", "").strip().lower()
     modules: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key, parameter in sorted(registry().items()):
         description = _describe(parameter)
@@ -153,4 +155,4 @@ def parameter_update(request: HttpRequest, console: Console, key: str) -> HttpRe
             messages.success(request, _("Parameter %(key)s saved.") % {"key": key})
             url = reverse("web:manage_parameters", args=[console.organisation.pk])
             return redirect(f"{url}?q={key}#{key}")
-    return _render(request, console, forms={key: form}, status=400)
+    return _render(request, console, forms={key: form}, status=400, query=key)
