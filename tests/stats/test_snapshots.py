@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from flotte.core import clock
-from flotte.core.errors import ValidationFailed
+from flotte.core.errors import Conflict, ValidationFailed
 from flotte.stats import tasks
 from flotte.stats.models import StatsSnapshot
 from flotte.stats.snapshots import (
@@ -112,6 +112,17 @@ def test_a_new_value_replaces_the_cached_one(alice: Tenant) -> None:
     make_booking(alice, start=T0)
     snapshot_compute(alice.organisation.pk, DASHBOARD)
     assert snapshot_read(alice.organisation, DASHBOARD).data["totals"]["bookings"] == 1
+
+
+def test_at_most_ten_periods_wait_to_be_computed(alice: Tenant) -> None:
+    first = dt.date(2025, 1, 1)
+    for n in range(10):
+        day = first + dt.timedelta(days=n)
+        snapshot_read(alice.organisation, period_key(day, day + dt.timedelta(days=1)))
+    with pytest.raises(Conflict):
+        snapshot_read(alice.organisation, period_key(first, dt.date(2025, 2, 1)))
+    # What is already asked for is still answered.
+    assert snapshot_read(alice.organisation, period_key(first, first + dt.timedelta(days=1)))
 
 
 def test_a_period_ends_after_it_starts_and_lasts_three_years_at_most() -> None:

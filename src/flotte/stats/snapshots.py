@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 
 from flotte.accounts.models import Organisation
 from flotte.core import clock
-from flotte.core.errors import ValidationFailed
+from flotte.core.errors import Conflict, ValidationFailed
 from flotte.stats.busy import busy_days
 from flotte.stats.co2 import co2_avoided, fleet_greening
 from flotte.stats.figures import DIMENSIONS, Dataset, Figures, aggregate, dimension_rows, load
@@ -30,6 +30,8 @@ DASHBOARD = "dashboard"
 CACHE_SECONDS = 300  # other processes see a new snapshot within this time
 DASHBOARD_MAX_AGE = dt.timedelta(hours=1)
 MAX_PERIOD_DAYS = 3 * 366
+# Periods asked for and not computed yet, per organisation: more wait.
+MAX_PENDING = 10
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,12 @@ def snapshot_read(organisation: Organisation, key: str) -> Snapshot:
         .first()
     )
     if row is None:
+        pending = StatsSnapshot.objects.filter(organisation=organisation, computed_at=None)
+        if pending.count() >= MAX_PENDING:
+            raise Conflict(
+                "other statistics of this organisation are being computed: ask again later",
+                code="stats_pending",
+            )
         try:
             with transaction.atomic():
                 StatsSnapshot.objects.create(

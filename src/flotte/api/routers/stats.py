@@ -32,14 +32,21 @@ def _pending(snapshot: Snapshot) -> Status[dict[str, Any]]:
 
 @router.get(
     "/organisations/{org_id}/statistics",
-    response={200: StatisticsOut, 202: StatisticsPendingOut, 400: ErrorOut, **REFUSED},
+    response={
+        200: StatisticsOut,
+        202: StatisticsPendingOut,
+        400: ErrorOut,
+        409: ErrorOut,
+        **REFUSED,
+    },
 )
 def statistics(
     request: HttpRequest, org_id: int, query: Query[StatisticsQuery]
 ) -> Snapshot | Status[dict[str, Any]]:
     """The dashboard (the last twelve months, refreshed hourly) or, with
     ``start`` and ``end``, a period's statistics. 202 while they are being
-    computed by the background workers."""
+    computed by the background workers; 409 when ten periods of the
+    organisation already wait to be."""
     snapshot = statistics_of(
         actor=actor(request), organisation=organisation(org_id), start=query.start, end=query.end
     )
@@ -48,7 +55,7 @@ def statistics(
 
 @router.get(
     "/organisations/{org_id}/statistics/csv",
-    response={200: None, 202: StatisticsPendingOut, 400: ErrorOut, **REFUSED},
+    response={200: None, 202: StatisticsPendingOut, 400: ErrorOut, 409: ErrorOut, **REFUSED},
 )
 def statistics_csv(
     request: HttpRequest, org_id: int, table: str, query: Query[StatisticsQuery]
