@@ -286,3 +286,11 @@ def test_the_validator_catches_a_file_that_breaks_the_spec(
     report = validate(feed)
     failing = {result["file"] for result in report["files"] if result["hasErrors"]}
     assert failing == {"vehicle_types.json", "system_information.json"}
+
+
+def test_without_a_support_address_the_contact_is_the_platforms_sender(
+    alice: Tenant, settings: Any
+) -> None:
+    settings.DEFAULT_FROM_EMAIL = "Flotte <no-reply@flotte.example.org>"
+    publish(alice)
+    assert data(alice, "system_information")["feed_contact_email"] == "no-reply@flotte.example.org"

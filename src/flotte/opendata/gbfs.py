@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -102,7 +103,9 @@ def system_information(community: Community) -> dict[str, Any]:
         "name": localised(community.name),
         "operator": localised(organisation.name),
         "opening_hours": "24/7",
-        "feed_contact_email": organisation.support_email or settings.DEFAULT_FROM_EMAIL,
+        # The sender setting may carry a display name: the address alone.
+        "feed_contact_email": organisation.support_email
+        or parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         "timezone": organisation.time_zone,
         "url": settings.PUBLIC_URL + reverse("web:community", kwargs={"slug": community.slug}),
     }
