@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from flotte.accounts.parameters import param_set
 from flotte.booking.models import Booking
-from flotte.stats.fleet_size import fleet_advice, not_served
+from flotte.stats.fleet_size import fleet_advice, not_served, peak
 from flotte.stats.models import FailedSearch
 from tests import factories as f
 from tests.conftest import Tenant
@@ -51,6 +51,15 @@ def test_more_vehicles_never_serve_fewer_requests(asks: list[Any], vehicles: int
 def test_one_vehicle_per_request_serves_them_all(asks: list[Any]) -> None:
     assert not_served(asks, len(asks)) == 0
     assert not_served(asks, 0) == len(asks)
+
+
+@given(requests)
+def test_as_many_vehicles_as_the_peak_serve_everything_one_fewer_do_not(asks: list[Any]) -> None:
+    seconds = [(s.timestamp(), e.timestamp()) for s, e in asks]
+    most = peak(seconds)
+    assert not_served(seconds, most) == 0
+    if most:
+        assert not_served(seconds, most - 1) > 0
 
 
 def add_vehicles(tenant: Tenant, count: int) -> list[Any]:

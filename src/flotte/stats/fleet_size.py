@@ -28,7 +28,18 @@ from flotte.fleet.models import Station, Vehicle
 from flotte.stats import params
 from flotte.stats.models import FailedSearch
 
-Request = tuple[dt.datetime, dt.datetime]
+Request = tuple[dt.datetime, dt.datetime] | tuple[float, float]
+
+
+def peak(requests: Iterable[tuple[float, float]]) -> int:
+    """The most requests open at one moment (one ending frees its vehicle
+    for one starting at the same instant)."""
+    events = sorted([(s, 1) for s, _ in requests] + [(e, -1) for _, e in requests])
+    most = current = 0
+    for _, step in events:
+        current += step
+        most = max(most, current)
+    return most
 
 
 def not_served(requests: Iterable[Request], vehicles: int) -> int:
@@ -36,10 +47,10 @@ def not_served(requests: Iterable[Request], vehicles: int) -> int:
     first-come, first-served replay."""
     if vehicles <= 0:
         return sum(1 for _ in requests)
-    free_at: list[dt.datetime] = []  # sorted: when each vehicle in use is free
+    free_at: list[Any] = []  # sorted: when each vehicle in use is free
     idle = vehicles
     missed = 0
-    for start, end in sorted(requests, key=lambda r: (r[0], r[1])):
+    for start, end in sorted(requests):
         # Any vehicle free at the start will do (later requests start later).
         index = bisect.bisect_right(free_at, start)
         if index > 0:
@@ -66,7 +77,7 @@ def fleet_advice(
     tolerance = values[params.ADVICE_TOLERANCE.key]
     extra = values[params.ADVICE_EXTRA.key]
     buffer = dt.timedelta(minutes=values[booking_params.BUFFER.key])
-    requests: dict[int, list[Request]] = {}
+    requests: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
     for station_id, b_start, until in (
         Booking.objects.filter(organisation=organisation, start__gte=start, start__lt=end)
         .exclude(state=Booking.State.CANCELLED)
@@ -89,10 +100,12 @@ def fleet_advice(
     for station_id, name in Station.objects.filter(organisation=organisation).values_list(
         "pk", "name"
     ):
-        asked = requests.get(station_id, [])
+        # Sorted once, as seconds: the replay runs once per size.
+        asked = sorted((s.timestamp(), e.timestamp()) for s, e in requests.get(station_id, []))
         current = sizes.get(station_id, 0)
+        enough = peak(asked)  # from this size on, every request is served
         curve = [
-            {"vehicles": n, "not_served": not_served(asked, n)}
+            {"vehicles": n, "not_served": 0 if n >= enough else not_served(asked, n)}
             for n in range(current + extra, -1, -1)
         ]
         allowed = len(asked) * tolerance / 100
