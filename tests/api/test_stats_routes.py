@@ -47,6 +47,11 @@ def test_a_period_that_ends_before_it_starts_is_refused(alice: Tenant) -> None:
     assert response.status_code == 400
 
 
+def test_a_period_needs_both_ends(alice: Tenant) -> None:
+    response = Api(alice.manager).get(url(alice, "?start=2026-03-01"))
+    assert response.status_code == 400
+
+
 def test_a_member_may_not_see_the_statistics(alice: Tenant) -> None:
     assert Api(alice.member).get(url(alice)).status_code == 403
 

@@ -9,7 +9,7 @@ from typing import Any
 from flotte.accounts.models import Community, Organisation, User
 from flotte.accounts.selectors import is_operator, require_manager_of_organisation
 from flotte.core import clock
-from flotte.core.errors import PermissionDenied
+from flotte.core.errors import PermissionDenied, ValidationFailed
 from flotte.fleet.models import Station
 from flotte.stats.exports import table_csv
 from flotte.stats.models import FailedSearch, StatsSnapshot
@@ -60,6 +60,8 @@ def statistics_of(
     """The dashboard (no dates) or a period's statistics, as last computed;
     no data while the background task computes them."""
     require_manager_of_organisation(actor, organisation)
+    if (start is None) != (end is None):
+        raise ValidationFailed("a period needs both its start and its end", code="bad_period")
     key = DASHBOARD if start is None or end is None else period_key(start, end)
     return snapshot_read(organisation, key)
 
