@@ -149,3 +149,18 @@ def parameter_targets(
         Level.GROUP.value: [(f"group:{g.pk}", str(g)) for g in groups],
         Level.VEHICLE.value: [(f"vehicle:{v.pk}", v.plate) for v in vehicles],
     }
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the profile is rejected"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SuspendForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for the suspension"), max_length=500)
+    ends_at = local_time_field(_("Until (empty: until lifted)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ends_at"].required = False

@@ -3,7 +3,15 @@ from django.urls import path
 
 from flotte.web.forms import EmailLoginForm
 from flotte.web.views import accounts as views
-from flotte.web.views import manage, manage_params, manage_planning, member, pwa, trip
+from flotte.web.views import (
+    manage,
+    manage_members,
+    manage_params,
+    manage_planning,
+    member,
+    pwa,
+    trip,
+)
 
 app_name = "web"
 
@@ -71,6 +79,33 @@ urlpatterns = [
         "manage/<int:org_id>/bookings/<int:booking_id>/cancel/",
         manage_planning.booking_cancel_view,
         name="manage_booking_cancel",
+    ),
+    path("manage/<int:org_id>/members/", manage_members.members, name="manage_members"),
+    path("manage/<int:org_id>/members/<int:user_id>/", manage_members.member, name="manage_member"),
+    path(
+        "manage/<int:org_id>/members/<int:user_id>/documents/<str:kind>/",
+        manage_members.member_document,
+        name="manage_member_document",
+    ),
+    path(
+        "manage/<int:org_id>/members/<int:user_id>/validate/",
+        manage_members.member_validate,
+        name="manage_member_validate",
+    ),
+    path(
+        "manage/<int:org_id>/members/<int:user_id>/reject/",
+        manage_members.member_reject,
+        name="manage_member_reject",
+    ),
+    path(
+        "manage/<int:org_id>/members/<int:user_id>/suspend/",
+        manage_members.member_suspend_view,
+        name="manage_member_suspend",
+    ),
+    path(
+        "manage/<int:org_id>/suspensions/<int:suspension_id>/lift/",
+        manage_members.suspension_lift_view,
+        name="manage_suspension_lift",
     ),
     path("manage/<int:org_id>/parameters/", manage_params.parameters, name="manage_parameters"),
     path(

@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -59,8 +60,8 @@ class Console:
 
 
 def manager_page(
-    view: Callable[Concatenate[HttpRequest, Console, P], HttpResponse],
-) -> Callable[..., HttpResponse]:
+    view: Callable[Concatenate[HttpRequest, Console, P], HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """A page of the console: signed in, manager of the organisation of the
     URL (or of some of its communities). Another organisation's address is
     a 404; a member of this one who manages nothing gets a 403. Dates are
@@ -70,7 +71,7 @@ def manager_page(
     @functools.wraps(view)
     def wrapper(
         request: HttpRequest, org_id: int, *args: P.args, **kwargs: P.kwargs
-    ) -> HttpResponse:
+    ) -> HttpResponseBase:
         user = request.user
         assert isinstance(user, User)
         organisation = Organisation.objects.filter(pk=org_id).first()
