@@ -10,6 +10,7 @@ route fails `test_every_route_is_covered` until it says how it is isolated.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from flotte.accounts.drivers import member_suspend
 from flotte.accounts.models import ApiToken, Suspension
@@ -34,6 +36,13 @@ from flotte.booking.lifecycle import booking_end, booking_start
 from flotte.booking.models import Booking, ManagerAlert
 from flotte.booking.services import booking_create
 from flotte.carpool.services import carpool_offer_create, carpool_request_create
+from flotte.inspections.incidents import incident_photo_add, incident_report
+from flotte.inspections.services import (
+    inspection_create,
+    inspection_photo_add,
+    inspection_submit,
+    inspection_update,
+)
 from flotte.notify.mailings import mailing_create
 from flotte.notify.models import PushSubscription
 from flotte.notify.surveys import survey_answer
@@ -304,6 +313,42 @@ ROUTES: dict[tuple[str, str], Any] = {
     ("GET", "/organisations/{org_id}/statistics"): Case("manager"),
     ("GET", "/organisations/{org_id}/statistics/csv"): Case("manager", query="table=stations"),
     ("GET", "/operator/statistics"): Case("operator"),
+    ("POST", "/bookings/{booking_id}/inspections"): Case(
+        "member", {"kind": "check_in"}, params={"booking_id": "current_booking_id"}
+    ),
+    ("GET", "/bookings/{booking_id}/inspections"): Case(
+        "member", params={"booking_id": "current_booking_id"}
+    ),
+    ("GET", "/me/inspections"): SELF,
+    ("GET", "/inspections/{inspection_id}"): Case("member"),
+    ("PATCH", "/inspections/{inspection_id}"): Case("member", {"cleanliness": 5}),
+    ("POST", "/inspections/{inspection_id}/photos"): Case(
+        "member", upload=True, query="angle=front"
+    ),
+    ("GET", "/inspections/{inspection_id}/photos/{photo_id}"): Case("member"),
+    ("POST", "/inspections/{inspection_id}/submit"): Case("member"),
+    ("POST", "/inspections/{inspection_id}/charge"): Case(
+        "manager", {"amount": "90.00"}, params={"inspection_id": "check_out_id"}
+    ),
+    ("POST", "/vehicles/{vehicle_id}/incidents"): Case(
+        "member",
+        {"kind": "dirt", "description": "Sale"},
+        params={"vehicle_id": "started_vehicle_id"},
+    ),
+    ("GET", "/me/incidents"): SELF,
+    ("GET", "/incidents/{incident_id}"): Case("member"),
+    ("POST", "/incidents/{incident_id}/photos"): Case("member", upload=True),
+    ("GET", "/incidents/{incident_id}/photos/{photo_id}"): Case(
+        "member", params={"photo_id": "incident_photo_id"}
+    ),
+    ("POST", "/incidents/{incident_id}/acknowledge"): Case("manager"),
+    ("POST", "/incidents/{incident_id}/resolve"): Case("manager", {"resolution": "ok"}),
+    ("POST", "/incidents/{incident_id}/charge"): Case("manager", {"amount": "90.00"}),
+    ("GET", "/organisations/{org_id}/inspections"): Case("manager"),
+    ("GET", "/organisations/{org_id}/incidents"): Case("manager"),
+    ("GET", "/vehicles/{vehicle_id}/damage-history"): Case(
+        "manager", params={"vehicle_id": "started_vehicle_id"}
+    ),
 }
 
 
@@ -523,6 +568,37 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
         destination_latitude=Decimal("44.74"),
         destination_longitude=Decimal("5.055"),
     )
+    # Inspections: a draft check-in of the current booking and a submitted
+    # check-out of the trip under way, each with a photo; an incident.
+    param_set(
+        actor=alice.manager,
+        key="inspection_photo_angles",
+        value=["front"],
+        organisation=alice.organisation,
+    )
+    readings = {"energy_pct": 80, "odometer_km": 100, "cleanliness": 4}
+    check_in, check_out = [
+        inspection_create(actor=alice.member, booking=b, kind=kind)
+        for b, kind in ((current, "check_in"), (started, "check_out"))
+    ]
+    for inspection in (check_in, check_out):
+        inspection_update(
+            actor=alice.member,
+            inspection=inspection,
+            data={**readings, "comment": "Alice inspection note"},
+        )
+        inspection_photo_add(
+            actor=alice.member, inspection=inspection, angle="front", upload=_photo()
+        )
+    check_in_photo = check_in.photos.get()
+    inspection_submit(actor=alice.member, inspection=check_out)
+    incident = incident_report(
+        actor=alice.member,
+        vehicle=started.vehicle,
+        kind="damage",
+        description="Alice incident note",
+    )
+    incident_photo = incident_photo_add(actor=alice.member, incident=incident, upload=_photo())
     alice.station.name = "Gare d'Alice"
     alice.station.save()
     params = {
@@ -556,6 +632,12 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
         "offer_id": offer.pk,
         "other_offer_id": other_offer.pk,
         "request_id": carpool_ask.pk,
+        "inspection_id": check_in.pk,
+        "check_out_id": check_out.pk,
+        "photo_id": check_in_photo.pk,
+        "incident_id": incident.pk,
+        "incident_photo_id": incident_photo.pk,
+        "started_vehicle_id": started.vehicle_id,
     }
     markers = [
         alice.organisation.name,
@@ -580,8 +662,16 @@ def world(alice: Tenant, bob: Tenant, stripe: FakeStripe) -> World:
         "Alice survey comment",
         "Alice mailing",
         "Alice carpool note",
+        "Alice inspection note",
+        "Alice incident note",
     ]
     return World(alice, bob, params, markers)
+
+
+def _photo() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile("photo.png", out.getvalue(), content_type="image/png")
 
 
 def _fill(value: Any, params: dict[str, Any]) -> Any:
@@ -596,6 +686,10 @@ def _call(user: Any, method: str, path: str, case: Case, params: dict[str, Any])
     params = {**params, **{name: params[source] for name, source in case.params.items()}}
     url = "/api/v1" + path.format(**params) + (case.query and f"?{case.query.format(**params)}")
     body = _fill(case.body, params)
+    if case.upload:
+        client = Client()
+        client.force_login(user)
+        return client.post(url, {"file": _photo()})
     if method in {"POST", "PUT", "PATCH"} and body is None:
         body = {}
     return Api(user).call(method.lower(), url, body)

@@ -11,6 +11,7 @@ from flotte.api.routers import (
     carpool,
     communities,
     fleet,
+    inspections,
     me,
     members,
     notify,
@@ -52,3 +53,4 @@ api.add_router("", payouts.router)
 api.add_router("", notify.router)
 api.add_router("", stats.router)
 api.add_router("", carpool.router)
+api.add_router("", inspections.router)
