@@ -25,6 +25,7 @@
       form.addEventListener("submit", function () { worker({ forget: true }); });
     });
     stationMap();
+    fleetMap();
     carryTheTripDetails();
   });
 
@@ -70,6 +71,32 @@
         }
       });
       bounds.push([station.lat, station.lon]);
+    });
+    if (bounds.length === 1) map.setView(bounds[0], 15);
+    else map.fitBounds(bounds, { padding: [24, 24] });
+  }
+
+  // The console's fleet map: stations and the vehicles' last positions.
+  function fleetMap() {
+    var element = document.getElementById("fleet-map");
+    var data = document.getElementById("fleet-map-data");
+    if (!element || !data || !window.L) return; // the tables are enough
+    var map_ = JSON.parse(data.textContent);
+    if (!map_.points.length) return;
+    element.hidden = false;
+    var map = L.map(element, { scrollWheelZoom: false });
+    if (map_.tiles) {
+      L.tileLayer(map_.tiles, { maxZoom: 19, attribution: map_.attribution }).addTo(map);
+    } else {
+      element.classList.add("no-tiles");
+    }
+    var bounds = [];
+    map_.points.forEach(function (point) {
+      var marker = point.kind === "vehicle"
+        ? L.circleMarker([point.lat, point.lon], { radius: 8, color: "#15803d", fillOpacity: 0.8 })
+        : L.marker([point.lat, point.lon], { title: point.label, alt: point.label });
+      marker.addTo(map).bindTooltip(point.label);
+      bounds.push([point.lat, point.lon]);
     });
     if (bounds.length === 1) map.setView(bounds[0], 15);
     else map.fitBounds(bounds, { padding: [24, 24] });
