@@ -94,3 +94,36 @@ def test_a_manager_ends_the_trip_without_the_check_out(alice: Tenant) -> None:
     booking = _started(alice)
     with clock.frozen(hours(3)):
         assert booking_close_trip(actor=alice.manager, booking=booking, km=10).state == "ended"
+
+
+def test_check_out_required_refuses_the_badge_end_on_the_box_until_submitted(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    from flotte.telematics.models import BoxEvent
+    from tests.telematics.messages import FakeBox, send
+
+    set_param(alice, "inspection_check_out_required", True)
+    box = FakeBox(alice.box.box_id)
+    send(box.telemetry(NOW))
+    booking = book(alice, start=0, end=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(box.event("unlocked", source="badge", booking_id=str(booking.pk)))
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.STARTED
+
+    def badge() -> None:
+        with clock.frozen(hours(1)), django_capture_on_commit_callbacks(execute=True):
+            send(
+                box.telemetry(ignition=False, locked=False),
+                box.event("badge", badge_uid=alice.badge.uid, booking_id=str(booking.pk)),
+            )
+
+    badge()
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.STARTED
+    assert "check-out inspection" in BoxEvent.objects.get(type="badge").outcome
+    with clock.frozen(hours(0.5)):
+        submitted(booking, "check_out")
+    badge()
+    booking.refresh_from_db()
+    assert booking.state == Booking.State.ENDED
