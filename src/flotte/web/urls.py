@@ -5,6 +5,7 @@ from flotte.web.forms import EmailLoginForm
 from flotte.web.views import accounts as views
 from flotte.web.views import (
     manage,
+    manage_audit,
     manage_fleet,
     manage_members,
     manage_params,
@@ -109,6 +110,7 @@ urlpatterns = [
         name="manage_suspension_lift",
     ),
     path("manage/<int:org_id>/fleet/", manage_fleet.fleet, name="manage_fleet"),
+    path("manage/<int:org_id>/audit/", manage_audit.audit_log, name="manage_audit"),
     path("manage/<int:org_id>/parameters/", manage_params.parameters, name="manage_parameters"),
     path(
         "manage/<int:org_id>/parameters/<str:key>/",
