@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from flotte.accounts.models import Community, User, UserGroup
 from flotte.accounts.parameters import Kind, Level, Parameter
+from flotte.billing.models import InvoiceLine
 from flotte.booking.models import Transfer
 from flotte.fleet.models import Vehicle
 from flotte.web.forms import local_time_field
@@ -164,3 +165,18 @@ class SuspendForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["ends_at"].required = False
+
+
+class InvoiceLineForm(forms.Form):
+    """A penalty or another line added to an invoice not yet issued."""
+
+    kind = forms.ChoiceField(label=_("Kind of line"), choices=InvoiceLine.Kind.choices)
+    label = forms.CharField(label=_("Label"), max_length=200)
+    unit_price_incl_vat = forms.DecimalField(
+        label=_("Unit price incl. VAT (€)"), max_digits=10, decimal_places=2
+    )
+    quantity = forms.DecimalField(label=_("Quantity"), initial=1, max_digits=8, decimal_places=2)
+
+
+class CreditNoteForm(forms.Form):
+    reason = forms.CharField(label=_("Why the invoice is credited"), max_length=500)

@@ -7,6 +7,7 @@ from flotte.web.views import (
     manage,
     manage_audit,
     manage_fleet,
+    manage_invoices,
     manage_members,
     manage_params,
     manage_planning,
@@ -110,6 +111,27 @@ urlpatterns = [
         name="manage_suspension_lift",
     ),
     path("manage/<int:org_id>/fleet/", manage_fleet.fleet, name="manage_fleet"),
+    path("manage/<int:org_id>/invoices/", manage_invoices.invoices, name="manage_invoices"),
+    path(
+        "manage/<int:org_id>/invoices/<int:invoice_id>/",
+        manage_invoices.invoice_view,
+        name="manage_invoice",
+    ),
+    path(
+        "manage/<int:org_id>/invoices/<int:invoice_id>/lines/",
+        manage_invoices.invoice_line,
+        name="manage_invoice_line",
+    ),
+    path(
+        "manage/<int:org_id>/invoices/<int:invoice_id>/validate/",
+        manage_invoices.invoice_validate_view,
+        name="manage_invoice_validate",
+    ),
+    path(
+        "manage/<int:org_id>/invoices/<int:invoice_id>/credit-note/",
+        manage_invoices.credit_note,
+        name="manage_credit_note",
+    ),
     path("manage/<int:org_id>/audit/", manage_audit.audit_log, name="manage_audit"),
     path("manage/<int:org_id>/parameters/", manage_params.parameters, name="manage_parameters"),
     path(
