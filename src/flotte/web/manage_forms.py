@@ -180,3 +180,51 @@ class InvoiceLineForm(forms.Form):
 
 class CreditNoteForm(forms.Form):
     reason = forms.CharField(label=_("Why the invoice is credited"), max_length=500)
+
+
+class TariffForm(forms.Form):
+    """A new tariff for a community, or for one of its user groups."""
+
+    community: forms.ModelChoiceField[Community] = forms.ModelChoiceField(
+        label=_("Community"), queryset=None
+    )
+    group: forms.ModelChoiceField[UserGroup] = forms.ModelChoiceField(
+        label=_("User group (empty: everyone)"), queryset=None, required=False
+    )
+    name = forms.CharField(label=_("Name"), max_length=100)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until (excluded)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    hourly_rate = forms.DecimalField(
+        label=_("Hourly rate incl. VAT (€)"), max_digits=9, decimal_places=2
+    )
+    km_rate = forms.DecimalField(
+        label=_("Rate per km incl. VAT (€)"), max_digits=9, decimal_places=2, initial=0
+    )
+    day_cap = forms.DecimalField(
+        label=_("Daily cap (€)"), max_digits=9, decimal_places=2, required=False
+    )
+    included_km_per_day = forms.IntegerField(label=_("Km included per day"), min_value=0, initial=0)
+    free_business_use = forms.BooleanField(label=_("Internal business use is free"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        communities: QuerySet[Community],
+        groups: QuerySet[UserGroup],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = communities  # type: ignore[attr-defined]
+        self.fields["group"].queryset = groups  # type: ignore[attr-defined]
+
+
+class TariffEndForm(forms.Form):
+    valid_until = forms.DateField(
+        label=_("Last day excluded"), widget=forms.DateInput(attrs={"type": "date"})
+    )
