@@ -228,3 +228,17 @@ class TariffEndForm(forms.Form):
     valid_until = forms.DateField(
         label=_("Last day excluded"), widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+class ExportForm(forms.Form):
+    """The accounting export of a period (both days included)."""
+
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end must come after the start."))
+        return cleaned

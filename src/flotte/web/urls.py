@@ -10,6 +10,7 @@ from flotte.web.views import (
     manage_invoices,
     manage_members,
     manage_params,
+    manage_payouts,
     manage_planning,
     manage_tariffs,
     member,
@@ -132,6 +133,12 @@ urlpatterns = [
         "manage/<int:org_id>/invoices/<int:invoice_id>/credit-note/",
         manage_invoices.credit_note,
         name="manage_credit_note",
+    ),
+    path("manage/<int:org_id>/payouts/", manage_payouts.payouts, name="manage_payouts"),
+    path(
+        "manage/<int:org_id>/payouts/<int:statement_id>.<str:fmt>",
+        manage_payouts.payout_file,
+        name="manage_payout_file",
     ),
     path("manage/<int:org_id>/tariffs/", manage_tariffs.tariffs, name="manage_tariffs"),
     path(
