@@ -7,14 +7,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from flotte.accounts.selectors import require_manager_of_organisation
+from flotte.accounts.selectors import managed_community_ids, require_manager_of_organisation
 from flotte.api.common import actor, get_or_404, organisation, provided
 from flotte.api.schemas import ErrorOut, In, Patch
 from flotte.booking.models import Booking
@@ -185,10 +185,6 @@ def _incident(request: HttpRequest, incident_id: int) -> Incident:
 
 
 def _booking(request: HttpRequest, booking_id: int) -> Booking:
-    from django.db.models import Q
-
-    from flotte.accounts.selectors import managed_community_ids
-
     user = actor(request)
     visible = Booking.objects.filter(
         Q(member=user) | Q(community_id__in=managed_community_ids(user))
