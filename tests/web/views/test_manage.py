@@ -88,11 +88,17 @@ def test_the_dashboard_shows_todays_departures_late_trips_and_alerts(
     alice: Tenant, manager: Client
 ) -> None:
     booking = book(alice, 2, 4)
-    late = book(alice, 6, 8)
+    # Another car, out since five hours and due back an hour ago: its
+    # blocked time runs on (PostgreSQL's exclusion constraint checks it).
+    other = f.VehicleFactory(
+        organisation=alice.organisation, home_station=alice.station, communities=[alice.community]
+    )
+    late = book(alice, 6, 8, vehicle=other)
     Booking.objects.filter(pk=late.pk).update(
         state=Booking.State.STARTED,
         start=clock.now() - dt.timedelta(hours=5),
         end=clock.now() - dt.timedelta(hours=1),
+        blocked_until=clock.now() + dt.timedelta(hours=1),
     )
     alert = ManagerAlert.objects.create(
         organisation=alice.organisation,
