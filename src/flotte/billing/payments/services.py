@@ -14,6 +14,7 @@ import logging
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 
 from flotte.accounts.drivers import unpaid_suspend, unpaid_suspensions_lift
@@ -43,6 +44,8 @@ _RANK = {
     Payment.State.FAILED: 3,
     Payment.State.CANCELLED: 3,
 }
+# Refunds that moved no money and never will.
+_GONE = (Refund.State.FAILED, Refund.State.CANCELLED)
 _REFUND_RANK = {
     Refund.State.CREATED: 0,
     Refund.State.PENDING: 1,
@@ -78,8 +81,6 @@ def ready_profile(organisation_id: int, user_id: int) -> PaymentProfile | None:
 
 
 def payment_provider_name() -> str:
-    from django.conf import settings
-
     return str(settings.PAYMENT_PROVIDER)
 
 
@@ -378,9 +379,6 @@ def credit_note_refund(credit_note_id: int) -> list[Refund]:
             )
             to_refund -= amount
     return [refund_submit(refund) for refund in refunds]
-
-
-_GONE = (Refund.State.FAILED, Refund.State.CANCELLED)
 
 
 def refund_submit(refund: Refund) -> Refund:

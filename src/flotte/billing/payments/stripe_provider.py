@@ -139,13 +139,12 @@ class StripeProvider(PaymentProvider):
     def _intent(self, intent: Any) -> IntentResult:
         status = _get(intent, "status")
         error = _get(intent, "last_payment_error")
-        state = _INTENT_STATES.get(status)
-        if state is None:
-            # requires_payment_method / _confirmation / _action: off-session,
-            # nobody is there to act, so the attempt failed.
-            state = Payment.State.FAILED if error or status == "requires_action" else None
-        if state is None:
-            state = Payment.State.CREATED
+        # requires_payment_method / _confirmation / _action: off-session,
+        # nobody is there to act, so an attempt with an error has failed.
+        failed = error or status == "requires_action"
+        state = _INTENT_STATES.get(status) or (
+            Payment.State.FAILED if failed else Payment.State.CREATED
+        )
         charge = _get(intent, "latest_charge")
         transaction = _get(charge, "balance_transaction")
         fee = _get(transaction, "fee")
