@@ -176,6 +176,33 @@ def group_create(
 
 
 @transaction.atomic
+def group_update(
+    *,
+    actor: User,
+    group: UserGroup,
+    name: str | None = None,
+    private_use_allowed: bool | None = None,
+) -> UserGroup:
+    """Rename a user group or change whether it may book for private use;
+    its members, rules and tariffs stay attached to it."""
+    require_manager_of_organisation(actor, group.organisation)
+    before = {"name": group.name, "private_use_allowed": group.private_use_allowed}
+    if name is not None:
+        group.name = name.strip()
+    if private_use_allowed is not None:
+        group.private_use_allowed = private_use_allowed
+    full_clean_or_fail(group)
+    save_unique(group, "group")
+    after = {"name": group.name, "private_use_allowed": group.private_use_allowed}
+    changed = {
+        key: {"from": before[key], "to": after[key]} for key in after if before[key] != after[key]
+    }
+    if changed:
+        audit("user_group.updated", group, actor=actor, data=changed)
+    return group
+
+
+@transaction.atomic
 def membership_set_role(*, actor: User, membership: Membership, role: str) -> Membership:
     """Make a member a manager of the community, or back a plain member."""
     require_manager_of_community(actor, membership.community)
