@@ -310,7 +310,14 @@ def _tariffs(
         included_km_per_day=20,
         minimum_charge=Decimal("2.00"),
         flat_rates=[
-            {"label": "Soirée (18h-23h)", "max_minutes": 300, "price": "12.00", "included_km": 40}
+            {
+                "label": "Soirée (18h-23h)",
+                "max_minutes": 300,
+                "price": "12.00",
+                "included_km": 40,
+                "from_time": "18:00",
+                "until_time": "23:00",
+            }
         ],
         created_at=now,
     )

@@ -14,9 +14,19 @@ TARIFF = {
     "km_rate": "0.25",
     "day_cap": "30.00",
     "tiers": [{"after_hours": 48, "discount_pct": "10"}],
-    "flat_rates": [{"label": "Soirée", "max_minutes": 300, "price": "9.00", "included_km": 30}],
+    "flat_rates": [
+        {
+            "label": "Soirée",
+            "max_minutes": 300,
+            "price": "9.00",
+            "included_km": 30,
+            "from_time": "18:00",
+            "until_time": "23:00",
+        }
+    ],
 }
 MORNING = {"start": "2026-12-01T09:00:00+01:00", "end": "2026-12-01T11:00:00+01:00", "km": 10}
+EVENING = {"start": "2026-12-01T19:00:00+01:00", "end": "2026-12-01T21:00:00+01:00", "km": 10}
 
 
 def post_tariff(tenant: Tenant, **changes: Any) -> Any:
@@ -31,6 +41,7 @@ def test_a_manager_creates_a_tariff_with_tiers_and_packages(alice: Tenant) -> No
     body = response.json()
     assert body["tiers"] == [{"after_hours": 48, "discount_pct": "10"}]
     assert body["flat_rates"][0]["price"] == "9.00"
+    assert body["flat_rates"][0]["from_time"] == "18:00"
     listed = Api(alice.member).get(f"communities/{alice.community.slug}/tariffs").json()
     assert [t["name"] for t in listed] == ["Agents 2026"]
 
@@ -52,12 +63,16 @@ def test_a_bad_tariff_gets_a_clear_error(alice: Tenant) -> None:
 
 def test_a_member_gets_a_quote_with_lines_and_total(alice: Tenant) -> None:
     post_tariff(alice)
-    response = Api(alice.member).post(f"communities/{alice.community.slug}/quote", MORNING)
+    response = Api(alice.member).post(f"communities/{alice.community.slug}/quote", EVENING)
     assert response.status_code == 200, response.content
     body = response.json()
     # Two hours and 10 km cost 10.50 by the hour: the 9.00 evening package wins.
     assert [line["code"] for line in body["lines"]] == ["flat_rate"]
     assert Decimal(body["total"]) == Decimal("9.00")
+    # In the morning the evening package does not apply.
+    morning = Api(alice.member).post(f"communities/{alice.community.slug}/quote", MORNING).json()
+    assert [line["code"] for line in morning["lines"]] == ["time_day", "distance"]
+    assert Decimal(morning["total"]) == Decimal("10.50")
     assert sum(Decimal(line["amount"]) for line in body["lines"]) == Decimal(body["total"])
 
 

@@ -129,6 +129,44 @@ def test_a_cheaper_package_replaces_the_time_price() -> None:
     assert "flat_rate" not in codes(too_long)
 
 
+def test_a_package_with_a_time_window_prices_only_bookings_inside_it() -> None:
+    evening = FlatRate("Soirée", 5 * 60, D("12.00"), from_time=dt.time(18), until_time=dt.time(23))
+    rules = TariffRules(hourly_rate=D("4.00"), flat_rates=(evening,))
+    inside = quote(rules, at(2026, 5, 12, 18), at(2026, 5, 12, 23), 0, PARIS)
+    assert codes(inside) == {"flat_rate": D("12.00")}
+    # The same five hours in the afternoon, or overrunning 23:00: time price.
+    afternoon = quote(rules, at(2026, 5, 12, 13), at(2026, 5, 12, 18), 0, PARIS)
+    assert codes(afternoon) == {"time_day": D("20.00")}
+    overrun = quote(rules, at(2026, 5, 12, 19), at(2026, 5, 12, 23, 30), 0, PARIS)
+    assert "flat_rate" not in codes(overrun)
+    # Without the window the afternoon would have taken the package.
+    unbounded = TariffRules(hourly_rate=D("4.00"), flat_rates=(FlatRate("Soirée", 300, D("12")),))
+    assert "flat_rate" in codes(
+        quote(unbounded, at(2026, 5, 12, 13), at(2026, 5, 12, 18), 0, PARIS)
+    )
+
+
+def test_a_package_window_may_run_past_midnight_in_local_time() -> None:
+    night = FlatRate("Nuit", 12 * 60, D("10.00"), from_time=dt.time(22), until_time=dt.time(8))
+    rules = TariffRules(hourly_rate=D("4.00"), flat_rates=(night,))
+    assert "flat_rate" in codes(quote(rules, at(2026, 5, 12, 22), at(2026, 5, 13, 7), 0, PARIS))
+    # Starting after midnight still lies in the night that began the day before.
+    assert "flat_rate" in codes(quote(rules, at(2026, 5, 13, 1), at(2026, 5, 13, 6), 0, PARIS))
+    assert "flat_rate" not in codes(quote(rules, at(2026, 5, 12, 20), at(2026, 5, 13, 6), 0, PARIS))
+    # 22:00 in Paris in summer is 20:00 UTC: the window is read in local time.
+    utc_start = dt.datetime(2026, 5, 12, 20, tzinfo=dt.UTC)
+    assert "flat_rate" in codes(
+        quote(rules, utc_start, utc_start + dt.timedelta(hours=3), 0, PARIS)
+    )
+
+
+def test_a_package_window_needs_both_ends() -> None:
+    with pytest.raises(ValueError, match="both"):
+        FlatRate("Soirée", 300, D("12"), from_time=dt.time(18))
+    with pytest.raises(ValueError, match="same time"):
+        FlatRate("Soirée", 300, D("12"), from_time=dt.time(18), until_time=dt.time(18))
+
+
 def test_the_minimum_charge_tops_up_a_small_booking() -> None:
     rules = TariffRules(hourly_rate=D("2.00"), minimum_charge=D("5.00"))
     q = quote(rules, at(2026, 5, 12, 9), at(2026, 5, 12, 10), 0, PARIS)

@@ -88,6 +88,28 @@ def test_no_tariff_in_force_is_a_clear_error(alice: Tenant) -> None:
         ({"tiers": [{"after_hours": 0, "discount_pct": "10"}]}, "tiers"),
         ({"tiers": [{"after": 3}]}, "tiers"),
         ({"flat_rates": [{"label": "Soir", "max_minutes": 0, "price": "9"}]}, "flat_rates"),
+        (
+            {
+                "flat_rates": [
+                    {"label": "Soir", "max_minutes": 60, "price": "9", "from_time": "18:00"}
+                ]
+            },
+            "flat_rates",
+        ),
+        (
+            {
+                "flat_rates": [
+                    {
+                        "label": "Soir",
+                        "max_minutes": 60,
+                        "price": "9",
+                        "from_time": "18:00",
+                        "until_time": "25:00",
+                    }
+                ]
+            },
+            "flat_rates",
+        ),
         ({"step_minutes": 0}, "step_minutes"),
     ],
 )

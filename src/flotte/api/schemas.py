@@ -525,6 +525,9 @@ class FlatRateIO(Schema):
     max_minutes: int
     price: Decimal
     included_km: int = 0
+    # The time of day the package holds within, "HH:MM" local (both or neither).
+    from_time: str | None = None
+    until_time: str | None = None
 
 
 class TariffIn(In):

@@ -40,12 +40,40 @@ class Tier:
 @dataclass(frozen=True)
 class FlatRate:
     """A package (*forfait*): up to ``max_minutes`` for ``price``, with
-    ``included_km``. Chosen when it is cheaper than the time and km price."""
+    ``included_km``. Chosen when it is cheaper than the time and km price.
+
+    A package may hold only within a time of day, in the community's time
+    zone: an evening package from 18:00 until 23:00 prices a booking that
+    starts at or after 18:00 and ends by 23:00 of that evening. A window
+    whose end comes before its start runs past midnight (22:00 until 08:00).
+    """
 
     label: str
     max_minutes: int
     price: Decimal
     included_km: int = 0
+    from_time: dt.time | None = None
+    until_time: dt.time | None = None
+
+    def __post_init__(self) -> None:
+        if (self.from_time is None) != (self.until_time is None):
+            raise ValueError("a package's time window needs both its start and its end")
+        if self.from_time is not None and self.from_time == self.until_time:
+            raise ValueError("a package's time window starts and ends at the same time")
+
+    def covers(self, start: dt.datetime, end: dt.datetime, tz: zoneinfo.ZoneInfo) -> bool:
+        """Whether a booking from ``start`` to ``end`` lies within one
+        occurrence of the package's window (always, without a window)."""
+        if self.from_time is None or self.until_time is None:
+            return True
+        local_start = start.astimezone(tz)
+        for day in (local_start.date() - DAY, local_start.date()):
+            opens = dt.datetime.combine(day, self.from_time, tzinfo=tz)
+            closes_on = day if self.until_time > self.from_time else day + DAY
+            closes = dt.datetime.combine(closes_on, self.until_time, tzinfo=tz)
+            if opens <= start and end <= closes:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -269,7 +297,7 @@ def quote(
         lines.append(km_line)
     # A package is used when it covers the booking and costs less.
     for package in sorted(rules.flat_rates, key=lambda p: p.price):
-        if minutes > package.max_minutes:
+        if minutes > package.max_minutes or not package.covers(start, end, tz):
             continue
         package_lines = [
             _line(package.label, Decimal(1), package.price, package.price, rules, "flat_rate")

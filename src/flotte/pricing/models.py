@@ -13,6 +13,13 @@ from flotte.core.tenancy import TenantManager
 from flotte.pricing.engine import FlatRate, TariffRules, Tier
 
 
+def _time_of_day(value: Any) -> dt.time | None:
+    """A package's window bound, stored as "HH:MM" (none when absent)."""
+    if value in (None, ""):
+        return None
+    return dt.time.fromisoformat(str(value))
+
+
 def money(verbose_name: Any = None, **options: Any) -> models.DecimalField[Any, Any]:
     """An amount in euros incl. VAT, never negative."""
     return models.DecimalField(
@@ -62,7 +69,8 @@ class Tariff(models.Model):
     free_business_use = models.BooleanField(_("internal business use is free"), default=False)
     # [{"after_hours": 24, "discount_pct": "20"}]
     tiers = models.JSONField(default=list, blank=True)
-    # [{"label": "Soirée", "max_minutes": 360, "price": "15.00", "included_km": 50}]
+    # [{"label": "Soirée", "max_minutes": 300, "price": "12.00", "included_km": 40,
+    #   "from_time": "18:00", "until_time": "23:00"}]  (the window is optional)
     flat_rates = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(
@@ -118,6 +126,8 @@ class Tariff(models.Model):
                     int(f["max_minutes"]),
                     Decimal(str(f["price"])),
                     int(f.get("included_km", 0)),
+                    _time_of_day(f.get("from_time")),
+                    _time_of_day(f.get("until_time")),
                 )
                 for f in self.flat_rates
             ),

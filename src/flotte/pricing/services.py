@@ -30,7 +30,9 @@ def _check_components(tariff: Tariff) -> None:
             f"tiers or flat rates are malformed: {error}",
             fields={
                 "tiers": "list of {after_hours, discount_pct}",
-                "flat_rates": "list of {label, max_minutes, price, included_km}",
+                "flat_rates": (
+                    "list of {label, max_minutes, price, included_km, from_time, until_time}"
+                ),
             },
         ) from None
     for tier in rules.tiers:
