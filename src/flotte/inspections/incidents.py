@@ -29,6 +29,7 @@ from flotte.fleet.models import Vehicle
 from flotte.inspections import params
 from flotte.inspections.models import Incident, Inspection, Photo
 from flotte.inspections.photos import photo_clean
+from flotte.notify import hooks as notify_hooks
 
 ALERT_KINDS = {
     Incident.Kind.DAMAGE: ManagerAlert.Kind.DAMAGE,
@@ -126,6 +127,7 @@ def incident_report(
         created_at=clock.now(),
     )
     audit("incident.reported", incident, actor=actor, data={"kind": kind, "vehicle": vehicle.pk})
+    notify_hooks.incident_reported(incident)
     alert_kind = ALERT_KINDS.get(Incident.Kind(kind))
     if alert_kind is not None:
         ManagerAlert.objects.create(

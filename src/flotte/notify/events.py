@@ -55,6 +55,10 @@ class Event:
     fr: str
     en: str
     sample: dict[str, Any] = field(default_factory=dict)
+    # An event told to the organisation's managers about their fleet, not to
+    # members about their own bookings: only managers see it among their
+    # choices.
+    for_managers: bool = False
 
     def label(self, language: str) -> str:
         return self.fr if language.startswith("fr") else self.en
@@ -62,6 +66,11 @@ class Event:
 
 def _event(key: str, mandatory: bool, defaults: set[str], fr: str, en: str, **sample: Any) -> Event:
     return Event(key, mandatory, frozenset(defaults), fr, en, sample)
+
+
+def _manager_event(key: str, defaults: set[str], fr: str, en: str, **sample: Any) -> Event:
+    """Mandatory: a manager always gets it by e-mail, and may add channels."""
+    return Event(key, True, frozenset(defaults), fr, en, sample, for_managers=True)
 
 
 EVENTS: dict[str, Event] = {
@@ -230,6 +239,24 @@ EVENTS: dict[str, Event] = {
             "Carpool trip cancelled",
             **_CARPOOL,
             seats=1,
+        ),
+        _manager_event(
+            "incident_reported",
+            {EMAIL, PUSH},
+            "Incident signalé sur un véhicule (gestionnaires)",
+            "Incident reported on a vehicle (managers)",
+            incident_id=17,
+            kind="damage",
+            description="Rayure sur la portière avant droite, constatée au départ.",
+            vehicle="Renault Zoe",
+            plate="AB-123-CD",
+            station="Gare",
+            reporter="Camille Martin",
+            reporter_email="camille.martin@example.org",
+            reported_at=_START,
+            booking_id=42,
+            booking_start=_START,
+            url="https://flotte.example.org/manage/3/",
         ),
     ]
 }

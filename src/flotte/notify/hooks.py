@@ -196,3 +196,55 @@ def preauth_failed(payment_id: int) -> None:
         },
         key=f"payment:{payment.pk}",
     )
+
+
+def incident_managers(incident: Any) -> list[Any]:
+    """Who handles an incident: the managers of the vehicle's organisation
+    and those of the booking's community, less the person who reported it."""
+    from django.db.models import Q
+
+    from flotte.accounts.models import Membership, User
+
+    managers = Q(managed_organisations__organisation_id=incident.organisation_id)
+    if incident.booking_id is not None:
+        managers |= Q(
+            memberships__community_id=incident.booking.community_id,
+            memberships__role=Membership.Role.MANAGER,
+        )
+    return list(
+        User.objects.filter(managers, is_active=True)
+        .exclude(pk=incident.reporter_id)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def incident_reported(incident: Any) -> None:
+    """Every incident report (damage, accident, breakdown, dirt, ...) goes
+    to the managers who handle it, by e-mail whatever they chose."""
+    vehicle = incident.vehicle
+    reporter = incident.reporter
+    booking = incident.booking
+    context: dict[str, Any] = {
+        "incident_id": incident.pk,
+        "kind": incident.kind,
+        "description": incident.description,
+        "vehicle": f"{vehicle.make} {vehicle.model}",
+        "plate": vehicle.plate,
+        "station": vehicle.home_station.name,
+        "reporter": reporter.full_name or reporter.email,
+        "reporter_email": reporter.email,
+        "reported_at": incident.created_at,
+        "booking_id": booking.pk if booking is not None else None,
+        "booking_start": booking.start if booking is not None else None,
+        "url": settings.PUBLIC_URL
+        + reverse("web:manage_dashboard", kwargs={"org_id": incident.organisation_id}),
+    }
+    for manager in incident_managers(incident):
+        notify(
+            "incident_reported",
+            manager,
+            incident.organisation,
+            context,
+            key=f"incident:{incident.pk}",
+        )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from flotte.accounts.models import Organisation, User
-from flotte.accounts.selectors import organisation_ids_of
+from flotte.accounts.selectors import managed_organisations, organisation_ids_of
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import NotFound, ValidationFailed
@@ -54,10 +54,14 @@ class Preferences:
 
 def preferences_of(user: User, *, language: str = "fr") -> Preferences:
     """Every event with the member's channels (the defaults where they chose
-    nothing), and the organisations whose mailings they get."""
+    nothing), and the organisations whose mailings they get. The managers'
+    events are listed to those who manage something."""
     saved = {p.event: p for p in NotificationPreference.objects.filter(user=user)}
+    manager = managed_organisations(user).exists()
     events = []
     for event in EVENTS.values():
+        if event.for_managers and not manager:
+            continue
         chosen = saved[event.key].channels() if event.key in saved else set(event.defaults)
         if event.mandatory:
             chosen.add(EMAIL)
