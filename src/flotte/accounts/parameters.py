@@ -67,54 +67,65 @@ class Parameter:
         value = self._coerce(raw)
         if self.kind in (Kind.INT, Kind.DECIMAL):
             if self.minimum is not None and value < self.minimum:
-                raise self._bad(raw, f"must be at least {self.minimum}")
+                raise self._bad(
+                    raw, f"must be at least {self.minimum}", "minimum", bound=self.minimum
+                )
             if self.maximum is not None and value > self.maximum:
-                raise self._bad(raw, f"must be at most {self.maximum}")
+                raise self._bad(
+                    raw, f"must be at most {self.maximum}", "maximum", bound=self.maximum
+                )
         if self.kind is Kind.CHOICE and value not in self.choices:
-            raise self._bad(raw, f"must be one of {', '.join(self.choices)}")
+            choices = ", ".join(self.choices)
+            raise self._bad(raw, f"must be one of {choices}", "choice", choices=choices)
         if self.kind is Kind.TEXT_LIST and self.choices:
             unknown = [item for item in value if item not in self.choices]
             if unknown:
-                raise self._bad(raw, f"may only hold {', '.join(self.choices)}")
+                choices = ", ".join(self.choices)
+                raise self._bad(raw, f"may only hold {choices}", "choices", choices=choices)
         return value
 
     def _coerce(self, raw: Any) -> Any:
         if self.kind is Kind.INT:
             if isinstance(raw, bool) or not isinstance(raw, int | str):
-                raise self._bad(raw, "must be a whole number")
+                raise self._bad(raw, "must be a whole number", "whole")
             try:
                 return int(raw)
             except ValueError:
-                raise self._bad(raw, "must be a whole number") from None
+                raise self._bad(raw, "must be a whole number", "whole") from None
         if self.kind is Kind.DECIMAL:
             if isinstance(raw, bool | float) or not isinstance(raw, int | str | Decimal):
-                raise self._bad(raw, 'must be a decimal number written as text, like "10.00"')
+                raise self._bad(
+                    raw, 'must be a decimal number written as text, like "10.00"', "decimal"
+                )
             try:
                 number = Decimal(raw)
             except InvalidOperation:
-                raise self._bad(raw, "must be a decimal number") from None
+                raise self._bad(raw, "must be a decimal number", "decimal") from None
             if not number.is_finite():
-                raise self._bad(raw, "must be a finite number")
+                raise self._bad(raw, "must be a finite number", "decimal")
             return number
         if self.kind is Kind.BOOL:
             if not isinstance(raw, bool):
-                raise self._bad(raw, "must be true or false")
+                raise self._bad(raw, "must be true or false", "bool")
             return raw
         if self.kind in (Kind.TEXT, Kind.CHOICE):
             if not isinstance(raw, str):
-                raise self._bad(raw, "must be text")
+                raise self._bad(raw, "must be text", "text")
             return raw.strip()
         if self.kind is Kind.TEXT_LIST:
             if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-                raise self._bad(raw, "must be a list of texts")
+                raise self._bad(raw, "must be a list of texts", "texts")
             return [item.strip().lower() for item in raw if item.strip()]
         raise AssertionError(self.kind)
 
-    def _bad(self, raw: Any, why: str) -> ValidationFailed:
+    def _bad(self, raw: Any, why: str, rule: str, **figures: Any) -> ValidationFailed:
+        """``rule`` names the broken rule, so that a page can word it in
+        its reader's language (``web/errors.py``)."""
         return ValidationFailed(
             f"{self.key}: {json.dumps(raw, default=str)} {why}",
             code="invalid_parameter",
             fields={"value": why},
+            figures={"rule": rule, **figures},
         )
 
     def to_json(self, value: Any) -> Any:
@@ -307,6 +318,7 @@ def param_set(
         raise ValidationFailed(
             f"{key} cannot be set per {level.value}; it can be set per {allowed}",
             code="invalid_level",
+            figures={"level": level.value, "allowed": allowed},
         )
     cleaned = parameter.clean(value)
     row, _ = ParameterValue.objects.update_or_create(

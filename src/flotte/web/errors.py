@@ -26,6 +26,22 @@ def _lead(f: dict[str, Any]) -> str:
     ) % {"minutes": f["minutes"]}
 
 
+def _parameter(f: dict[str, Any]) -> str:
+    """A parameter's value refused by the registry, rule by rule."""
+    rules = {
+        "minimum": lambda: _("The value must be at least %(bound)s.") % f,
+        "maximum": lambda: _("The value must be at most %(bound)s.") % f,
+        "choice": lambda: _("Choose one of: %(choices)s.") % f,
+        "choices": lambda: _("The list may only hold: %(choices)s.") % f,
+        "whole": lambda: _("Give a whole number."),
+        "decimal": lambda: _("Give a number, like 10.00."),
+        "bool": lambda: _("Choose yes or no."),
+        "text": lambda: _("Give a text."),
+        "texts": lambda: _("Give a list of texts, separated by commas."),
+    }
+    return rules[f["rule"]]()
+
+
 WORDING: dict[str, Callable[[dict[str, Any]], str]] = {
     # booking
     "vehicle_taken": lambda f: _("This vehicle is already booked at that time."),
@@ -88,6 +104,31 @@ WORDING: dict[str, Callable[[dict[str, Any]], str]] = {
     "not_active": lambda f: _("This booking has no key: it is not under way or to come."),
     "not_started": lambda f: _("Only a trip under way can end."),
     "end_refused": lambda f: _("The trip cannot end yet."),
+    # inspections and incident reports
+    "check_in_inspection_required": lambda f: _(
+        "Do the check-in inspection before unlocking the vehicle."
+    ),
+    "check_out_inspection_required": lambda f: _(
+        "Do the check-out inspection before ending the trip."
+    ),
+    "inspection_submitted": lambda f: _("This inspection is submitted: it cannot change."),
+    "inspection_closed": lambda f: _(
+        "This inspection cannot be made at this stage of the booking."
+    ),
+    "inspection_incomplete": lambda f: _("The inspection is not complete yet."),
+    "not_driver": lambda f: _("Only the booking's driver inspects the vehicle."),
+    "no_recent_booking": lambda f: _(
+        "You can report an incident only about the vehicle of your trip, during it or "
+        "in the days after."
+    ),
+    "not_reporter": lambda f: _("Only the person who reported it adds photos."),
+    "incident_resolved": lambda f: _("This incident is resolved."),
+    "too_many_photos": lambda f: _("This report has as many photos as it may hold."),
+    # the console's parameters
+    "invalid_parameter": _parameter,
+    "invalid_level": lambda f: (
+        _("This parameter cannot be set per %(level)s; it can be set per %(allowed)s.") % f
+    ),
 }
 
 
