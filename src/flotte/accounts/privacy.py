@@ -36,6 +36,7 @@ from flotte.core.errors import Conflict, PermissionDenied
 from flotte.core.models import AuditEntry
 from flotte.core.tenancy import cross_tenant
 from flotte.fleet.models import Badge
+from flotte.inspections.privacy import inspection_data_erase, inspection_data_export
 from flotte.notify.privacy import notification_data_erase, notification_data_export
 from flotte.telematics.models import Command, DigitalKey, PrivateModeSwitch, Telemetry, Trip
 
@@ -78,6 +79,11 @@ ABOUT: dict[str, dict[str, str]] = {
         "push_devices": "Les appareils qui reçoivent vos notifications.",
         "trip_surveys": "Vos réponses aux questionnaires de satisfaction.",
         "mailing_opt_outs": "Les organisations dont vous ne recevez plus les envois groupés.",
+        "inspections": (
+            "Vos états des lieux : marques de dégâts, énergie, compteur, propreté, "
+            "commentaire et la liste de vos photos."
+        ),
+        "incidents": "Les incidents que vous avez signalés, avec leur suite et vos photos.",
     },
     "en": {
         "generated_at": "When this export was made.",
@@ -115,6 +121,11 @@ ABOUT: dict[str, dict[str, str]] = {
         "push_devices": "The devices that receive your notifications.",
         "trip_surveys": "Your answers to the trip surveys.",
         "mailing_opt_outs": "The organisations whose mailings you no longer receive.",
+        "inspections": (
+            "Your inspections: damage marks, energy, odometer, cleanliness, comment and "
+            "the list of your photos."
+        ),
+        "incidents": "The incidents you reported, with what became of them and your photos.",
     },
 }
 
@@ -352,6 +363,7 @@ def member_data_export(user: User) -> dict[str, Any]:
             ],
             **billing_data_export(user),
             **notification_data_export(user),
+            **inspection_data_export(user),
             "api_tokens": [
                 {
                     "name": t.name,
@@ -389,13 +401,16 @@ def member_erase(*, actor: User, user: User) -> None:
     during them, are blanked; private-mode switches and digital keys are
     deleted; saved cards are forgotten (and the payment provider's customer
     deleted after commit); notifications, channel choices, push devices and
-    mailing opt-outs are deleted and survey comments blanked. Audit entries
+    mailing opt-outs are deleted and survey comments blanked; the positions
+    of the incidents they reported are blanked. Audit entries
     that named the e-mail in their data
     (``email``/``user`` keys: invitations, manager appointments) get the
     anonymised address.
 
     Kept, because the organisations must keep them: bookings with their
-    amounts, purposes and kilometres, invoices, payments and refunds, still linked to the anonymised
+    amounts, purposes and kilometres, invoices, payments and refunds,
+    inspections and incident reports with their photos (the vehicles'
+    condition, on which a damage excess rests), still linked to the anonymised
     account — they back invoices and accounting records, which French law
     requires to be kept 10 years (Code de commerce, article L123-22);
     memberships, approvals and suspensions (the organisations' own
@@ -492,6 +507,7 @@ def member_erase(*, actor: User, user: User) -> None:
         DigitalKey.objects.filter(booking__member=user).delete()
         billing_data_erase(user)
         notification_data_erase(user)
+        inspection_data_erase(user)
 
         AuditEntry.objects.filter(actor=user).update(actor_label=anonymised)
         for entry in AuditEntry.objects.filter(Q(data__email=old_email) | Q(data__user=old_email)):

@@ -817,6 +817,8 @@ class MemberExportOut(Schema):
     push_devices: list[dict[str, Any]]
     trip_surveys: list[dict[str, Any]]
     mailing_opt_outs: list[dict[str, Any]]
+    inspections: list[dict[str, Any]]
+    incidents: list[dict[str, Any]]
 
 
 class EraseIn(In):
