@@ -211,6 +211,120 @@ class TariffForm(forms.Form):
     )
     included_km_per_day = forms.IntegerField(label=_("Km included per day"), min_value=0, initial=0)
     free_business_use = forms.BooleanField(label=_("Internal business use is free"), required=False)
+    # The other components, folded on the page.
+    first_block_minutes = forms.IntegerField(
+        label=_("First block billed in full (minutes)"), min_value=0, initial=60, required=False
+    )
+    step_minutes = forms.IntegerField(
+        label=_("Then billed by steps of (minutes)"), min_value=1, initial=15, required=False
+    )
+    night_rate = forms.DecimalField(
+        label=_("Night hourly rate (€)"), max_digits=9, decimal_places=2, required=False
+    )
+    night_start = forms.TimeField(
+        label=_("Night from"),
+        initial="21:00",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    night_end = forms.TimeField(
+        label=_("Night until"),
+        initial="07:00",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    weekend_rate = forms.DecimalField(
+        label=_("Weekend hourly rate (€)"), max_digits=9, decimal_places=2, required=False
+    )
+    week_cap = forms.DecimalField(
+        label=_("Weekly cap (€)"), max_digits=9, decimal_places=2, required=False
+    )
+    minimum_charge = forms.DecimalField(
+        label=_("Minimum charge (€)"), max_digits=9, decimal_places=2, initial=0, required=False
+    )
+    tier_after_hours = forms.IntegerField(
+        label=_("Long bookings: from hour"), min_value=1, required=False
+    )
+    tier_discount_pct = forms.DecimalField(
+        label=_("Long bookings: discount (%)"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        required=False,
+    )
+    package_label = forms.CharField(label=_("Package: name"), max_length=60, required=False)
+    package_minutes = forms.IntegerField(
+        label=_("Package: up to (minutes)"), min_value=1, required=False
+    )
+    package_price = forms.DecimalField(
+        label=_("Package: price (€)"), max_digits=9, decimal_places=2, required=False
+    )
+    package_km = forms.IntegerField(
+        label=_("Package: km included"), min_value=0, initial=0, required=False
+    )
+    package_from = forms.TimeField(
+        label=_("Package: only from"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+    package_until = forms.TimeField(
+        label=_("Package: only until"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}),
+    )
+
+    TIER = ("tier_after_hours", "tier_discount_pct")
+    # Left empty, these take the tariff's defaults.
+    DEFAULTED = (
+        "first_block_minutes",
+        "step_minutes",
+        "night_start",
+        "night_end",
+        "minimum_charge",
+    )
+    PACKAGE = ("package_label", "package_minutes", "package_price")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for names, message in (
+            (self.TIER, _("Give both the hour and the discount, or neither.")),
+            (self.PACKAGE, _("Give the package's name, duration and price, or none.")),
+        ):
+            given = [cleaned.get(name) not in (None, "") for name in names]
+            if any(given) and not all(given):
+                for name, present in zip(names, given, strict=True):
+                    if not present:
+                        self.add_error(name, message)
+        if (cleaned.get("package_from") is None) != (cleaned.get("package_until") is None):
+            self.add_error("package_until", _("Give both times of the package, or neither."))
+        return cleaned
+
+    def tariff_fields(self) -> dict[str, Any]:
+        """The cleaned data as the tariff service takes it: the long-booking
+        tier and the package as the lists the tariff stores."""
+        data = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if not (name in self.DEFAULTED and value is None)
+        }
+        tier = [data.pop(name) for name in self.TIER]
+        package = {name: data.pop(name) for name in (*self.PACKAGE, "package_km")}
+        window = data.pop("package_from"), data.pop("package_until")
+        data["tiers"] = [{"after_hours": tier[0], "discount_pct": str(tier[1])}] if tier[0] else []
+        data["flat_rates"] = []
+        if package["package_label"]:
+            flat: dict[str, Any] = {
+                "label": package["package_label"],
+                "max_minutes": package["package_minutes"],
+                "price": str(package["package_price"]),
+                "included_km": package["package_km"] or 0,
+            }
+            if window[0] is not None and window[1] is not None:
+                flat["from_time"] = window[0].strftime("%H:%M")
+                flat["until_time"] = window[1].strftime("%H:%M")
+            data["flat_rates"] = [flat]
+        return data
 
     def __init__(
         self,

@@ -60,7 +60,7 @@ def tariffs(request: HttpRequest, console: Console) -> HttpResponse:
         return _render(request, console)
     form = _form(console, request.POST)
     if form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.tariff_fields()
         community, group = data.pop("community"), data.pop("group")
         try:
             tariff_create(actor=console.user, community=community, group=group, **data)
