@@ -104,6 +104,22 @@ WORDING: dict[str, Callable[[dict[str, Any]], str]] = {
     "not_active": lambda f: _("This booking has no key: it is not under way or to come."),
     "not_started": lambda f: _("Only a trip under way can end."),
     "end_refused": lambda f: _("The trip cannot end yet."),
+    # carpooling
+    "booking_not_upcoming": lambda f: _("Only a booking to come or under way can be offered."),
+    "already_offered": lambda f: _("The seats of this booking are offered already."),
+    "too_many_seats": lambda f: (
+        ngettext(
+            "Offer at most %(seats)s seat: the vehicle has no more, yours aside.",
+            "Offer at most %(seats)s seats: the vehicle has no more, yours aside.",
+            f["seats"],
+        )
+        % f
+    ),
+    "own_offer": lambda f: _("You are the driver of this trip."),
+    "offer_closed": lambda f: _("This trip is no longer offered."),
+    "no_seat_free": lambda f: _("Not enough seats are free on this trip."),
+    "already_asked": lambda f: _("You asked to join this trip already."),
+    "already_answered": lambda f: _("This request was answered already."),
     # inspections and incident reports
     "check_in_inspection_required": lambda f: _(
         "Do the check-in inspection before unlocking the vehicle."

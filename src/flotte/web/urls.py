@@ -4,6 +4,7 @@ from django.urls import path
 from flotte.web.forms import EmailLoginForm
 from flotte.web.views import accounts as views
 from flotte.web.views import (
+    carpool,
     manage,
     manage_audit,
     manage_fleet,
@@ -61,6 +62,32 @@ urlpatterns = [
     path("c/<slug:slug>/commands/<uuid:command_id>/", trip.command_state, name="command"),
     path("c/<slug:slug>/bookings/<int:booking_id>/key/", trip.key, name="key"),
     path("c/<slug:slug>/bookings/<int:booking_id>/end/", trip.trip_end, name="trip_end"),
+    # Carpooling
+    path("c/<slug:slug>/carpool/", carpool.carpool, name="carpool"),
+    path(
+        "c/<slug:slug>/carpool/bookings/<int:booking_id>/offer/",
+        carpool.offer_new,
+        name="carpool_offer_new",
+    ),
+    path(
+        "c/<slug:slug>/carpool/offers/<int:offer_id>/", carpool.offer_detail, name="carpool_offer"
+    ),
+    path("c/<slug:slug>/carpool/offers/<int:offer_id>/ask/", carpool.ask, name="carpool_ask"),
+    path(
+        "c/<slug:slug>/carpool/offers/<int:offer_id>/cancel/",
+        carpool.offer_cancel,
+        name="carpool_offer_cancel",
+    ),
+    path(
+        "c/<slug:slug>/carpool/requests/<int:request_id>/accept/",
+        carpool.request_accept,
+        name="carpool_accept",
+    ),
+    path(
+        "c/<slug:slug>/carpool/requests/<int:request_id>/decline/",
+        carpool.request_decline,
+        name="carpool_decline",
+    ),
     # The manager console
     path("manage/", manage.choose, name="manage"),
     path("manage/<int:org_id>/", manage.dashboard_view, name="manage_dashboard"),

@@ -25,6 +25,7 @@ from flotte.fleet.models import Box
 from flotte.telematics.commands import command_for_actor, current_booking
 from flotte.web.errors import explain
 from flotte.web.forms import ChangeForm, TripEndForm
+from flotte.web.inspection_steps import inspection_steps
 
 P = ParamSpec("P")
 
@@ -132,6 +133,7 @@ def render_booking(
         "booking": booking,
         "change_form": ChangeForm(initial={"end": booking.end}),
         **trip_context(request, member, booking),
+        **inspection_steps(member.user, booking),
         **extra,
     }
     return render(request, "web/booking.html", member.context(**context))
