@@ -15,6 +15,7 @@ from flotte.web.views import (
     manage_planning,
     manage_tariffs,
     member,
+    member_inspections,
     pwa,
     trip,
 )
@@ -87,6 +88,51 @@ urlpatterns = [
         "c/<slug:slug>/carpool/requests/<int:request_id>/decline/",
         carpool.request_decline,
         name="carpool_decline",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/inspection/<str:kind>/",
+        member_inspections.inspection_page,
+        name="inspection",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/inspection/<str:kind>/photos/",
+        member_inspections.inspection_photos,
+        name="inspection_photos",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/inspection/<str:kind>/marks/",
+        member_inspections.inspection_mark_add,
+        name="inspection_mark_add",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/inspection/<str:kind>/marks/<int:index>/remove/",
+        member_inspections.inspection_mark_remove,
+        name="inspection_mark_remove",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/inspection/<str:kind>/submit/",
+        member_inspections.inspection_submit_view,
+        name="inspection_submit",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/incidents/new/",
+        member_inspections.incident_new,
+        name="incident_new",
+    ),
+    path(
+        "c/<slug:slug>/bookings/<int:booking_id>/incidents/<int:incident_id>/photos/",
+        member_inspections.incident_photo,
+        name="incident_photo",
+    ),
+    path(
+        "photos/inspections/<int:inspection_id>/<int:photo_id>.jpg",
+        member_inspections.inspection_photo_file,
+        name="inspection_photo_file",
+    ),
+    path(
+        "photos/incidents/<int:incident_id>/<int:photo_id>.jpg",
+        member_inspections.incident_photo_file,
+        name="incident_photo_file",
     ),
     # The manager console
     path("manage/", manage.choose, name="manage"),
