@@ -1,5 +1,6 @@
 """Members in the console: the validation queue with the documents,
-validate or reject a driver profile, suspend and lift."""
+validate or reject a driver profile, suspend and lift, hand out and revoke
+badges."""
 
 from __future__ import annotations
 
@@ -22,9 +23,12 @@ from flotte.accounts.drivers import (
 from flotte.accounts.models import DriverApproval, DriverProfile, Suspension, User
 from flotte.accounts.selectors import manages_member_in_person, members_of
 from flotte.api.routers.me import document_response
-from flotte.core.errors import NotFound, ServiceError
+from flotte.core.errors import NotFound, PermissionDenied, ServiceError
+from flotte.fleet.models import Badge
+from flotte.fleet.services import badge_deactivate, badge_issue
 from flotte.web.errors import add_to_form, explain
 from flotte.web.manage_forms import RejectForm, SuspendForm
+from flotte.web.manage_forms_people import BadgeForm, BadgeRevokeForm
 from flotte.web.views.manage import Console, manager_page
 
 STATUSES = ("submitted", "validated", "rejected", "none")
@@ -89,6 +93,10 @@ def _render_member(
             suspensions=Suspension.objects.filter(organisation=org, user=person).order_by("-pk"),
             reject_form=forms.get("reject_form") or RejectForm(),
             suspend_form=forms.get("suspend_form") or SuspendForm(),
+            badges=Badge.objects.filter(organisation=org, user=person).order_by(
+                "-active", "-issued_at"
+            ),
+            badge_form=forms.get("badge_form") or BadgeForm(),
             error=forms.get("error", ""),
         ),
         status=status,
@@ -194,4 +202,52 @@ def suspension_lift_view(
     except ServiceError as error:
         return _render_member(request, console, person, status=400, error=explain(error))
     messages.success(request, _("Suspension lifted."))
+    return redirect("web:manage_member", console.organisation.pk, person.pk)
+
+
+@require_POST
+@manager_page
+def member_badge_issue(request: HttpRequest, console: Console, user_id: int) -> HttpResponse:
+    """Hand a badge to the member (``badge_issue``: audited, and the boxes
+    of their booked vehicles get a new access list)."""
+    person = _person(console, user_id)
+    form = BadgeForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            badge_issue(
+                actor=console.user,
+                organisation=console.organisation,
+                uid=form.cleaned_data["uid"],
+                user=person,
+                label=form.cleaned_data["label"],
+            )
+        except ServiceError as error:
+            add_to_form(form, error)
+            status = 403 if isinstance(error, PermissionDenied) else 400
+        else:
+            messages.success(request, _("Badge %(uid)s assigned.") % form.cleaned_data)
+            return redirect("web:manage_member", console.organisation.pk, person.pk)
+    return _render_member(request, console, person, status=status, badge_form=form)
+
+
+@require_POST
+@manager_page
+def badge_revoke(request: HttpRequest, console: Console, badge_id: int) -> HttpResponse:
+    """Revoke a member's badge (``badge_deactivate``): it stops opening cars
+    once the boxes have their new access list."""
+    badge = Badge.objects.filter(
+        organisation=console.organisation, pk=badge_id, user__isnull=False
+    ).first()
+    if badge is None or badge.user_id is None:
+        raise Http404
+    person = _person(console, badge.user_id)
+    form = BadgeRevokeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        badge_deactivate(actor=console.user, badge=badge, reason=reason)
+    except ServiceError as error:
+        status = 403 if isinstance(error, PermissionDenied) else 400
+        return _render_member(request, console, person, status=status, error=explain(error))
+    messages.success(request, _("Badge %(uid)s revoked.") % {"uid": badge.uid})
     return redirect("web:manage_member", console.organisation.pk, person.pk)

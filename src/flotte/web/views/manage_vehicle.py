@@ -1,0 +1,148 @@
+"""One vehicle in the console: its box and state, the latest commands with
+their states, commands sent from the console, and moving the upcoming
+bookings of a vehicle taken out of service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from flotte.booking.models import Booking, Transfer
+from flotte.booking.transfers import vehicle_bulk_transfer
+from flotte.core import clock
+from flotte.core.errors import PermissionDenied, ServiceError
+from flotte.fleet.models import Box, Vehicle
+from flotte.inspections.models import Incident, Inspection
+from flotte.telematics.commands import command_issue
+from flotte.telematics.models import Command
+from flotte.telematics.selectors import vehicle_state_for
+from flotte.web.errors import explain
+from flotte.web.manage_forms_fleet import BulkTransferForm, CommandForm
+from flotte.web.views.manage import Console, manager_page
+
+
+def _vehicle(console: Console, vehicle_id: int) -> Vehicle:
+    vehicle = (
+        Vehicle.objects.filter(organisation=console.organisation, pk=vehicle_id)
+        .select_related("home_station", "organisation")
+        .first()
+    )
+    if vehicle is None:
+        raise Http404
+    return vehicle
+
+
+def _status(error: ServiceError) -> int:
+    return 403 if isinstance(error, PermissionDenied) else 400
+
+
+def _upcoming(vehicle: Vehicle) -> Any:
+    """The bookings a bulk transfer moves (``vehicle_bulk_transfer``'s own)."""
+    return (
+        Booking.objects.filter(vehicle=vehicle, state=Booking.State.CONFIRMED, end__gt=clock.now())
+        .select_related("member")
+        .order_by("start")
+    )
+
+
+def _render_vehicle(
+    request: HttpRequest,
+    console: Console,
+    vehicle: Vehicle,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    box = Box.objects.filter(vehicle=vehicle).first()
+    state: dict[str, Any] | None = None
+    if box is not None:
+        try:
+            # The REST state route's selector: positions to managers only,
+            # and each reading audited.
+            state = vehicle_state_for(console.user, vehicle)
+        except ServiceError:
+            state = None
+    return render(
+        request,
+        "web/manage/vehicle.html",
+        console.context(
+            section="fleet",
+            vehicle=vehicle,
+            box=box,
+            state=state,
+            commands=Command.objects.filter(vehicle=vehicle)
+            .select_related("requested_by")
+            .order_by("-issued_at")[:20],
+            command_kinds=Command.Kind.choices,
+            upcoming=_upcoming(vehicle)[:50],
+            transfers=Transfer.objects.filter(from_vehicle=vehicle)
+            .select_related("to_vehicle", "booking")
+            .order_by("-created_at")[:10],
+            transfer_form=extra.pop("transfer_form", None) or BulkTransferForm(),
+            inspections=Inspection.objects.filter(
+                vehicle=vehicle, state=Inspection.State.SUBMITTED
+            ).count(),
+            open_incidents=Incident.objects.filter(vehicle=vehicle)
+            .exclude(state=Incident.State.RESOLVED)
+            .count(),
+            **extra,
+        ),
+        status=status,
+    )
+
+
+@manager_page
+def vehicle_view(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    return _render_vehicle(request, console, _vehicle(console, vehicle_id))
+
+
+@require_POST
+@manager_page
+def vehicle_command(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Send a command to the vehicle's box (``command_issue``: managers may
+    send any command to their organisation's vehicles; audited there)."""
+    vehicle = _vehicle(console, vehicle_id)
+    form = CommandForm(request.POST)
+    if not form.is_valid():
+        return _render_vehicle(
+            request, console, vehicle, status=400, error=_("Choose a command to send.")
+        )
+    try:
+        command = command_issue(actor=console.user, vehicle=vehicle, kind=form.cleaned_data["kind"])
+    except ServiceError as error:
+        return _render_vehicle(
+            request, console, vehicle, status=_status(error), error=explain(error)
+        )
+    messages.success(
+        request,
+        _("Command “%(kind)s” sent to the box.") % {"kind": command.get_kind_display()},
+    )
+    return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
+
+
+@require_POST
+@manager_page
+def vehicle_transfer(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Move every upcoming booking of the vehicle to an equivalent free one
+    (``vehicle_bulk_transfer``); those that cannot move raise an alert."""
+    vehicle = _vehicle(console, vehicle_id)
+    form = BulkTransferForm(request.POST)
+    if not form.is_valid():
+        return _render_vehicle(request, console, vehicle, status=400, transfer_form=form)
+    try:
+        transfers = vehicle_bulk_transfer(actor=console.user, vehicle=vehicle)
+    except ServiceError as error:
+        return _render_vehicle(
+            request, console, vehicle, status=_status(error), error=explain(error)
+        )
+    moved = sum(1 for transfer in transfers if transfer.succeeded)
+    messages.success(
+        request,
+        _("%(moved)s of %(total)s upcoming bookings moved; the others are in the alerts.")
+        % {"moved": moved, "total": len(transfers)},
+    )
+    return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
