@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from flotte.accounts.models import Community, ParameterValue, UserGroup
 from flotte.accounts.parameters import Parameter, param_set, param_unset, registry
-from flotte.core.errors import ServiceError
+from flotte.core.errors import ServiceError, ValidationFailed
 from flotte.fleet.models import Vehicle
-from flotte.web.errors import add_to_form
+from flotte.web.errors import add_to_form, explain
 from flotte.web.manage_forms import ParameterForm, parameter_targets
+from flotte.web.parameter_previews import has_preview, preview
 from flotte.web.views.manage import Console, manager_page
 
 MODULES = {
@@ -102,6 +103,21 @@ def _render(
         if query and query not in key and query not in description.lower():
             continue
         module = parameter.module.split(".")[1] if parameter.module.count(".") >= 2 else ""
+        form = forms.get(key) or ParameterForm(parameter=parameter, targets=targets, prefix=key)
+        effect = None
+        if has_preview(key):
+            effect = preview(key, console.organisation)
+            form.fields["value"].widget.attrs.update(
+                {
+                    "hx-get": reverse(
+                        "web:manage_parameter_preview", args=[console.organisation.pk, key]
+                    ),
+                    "hx-trigger": "input changed delay:300ms, change",
+                    "hx-target": f"#preview-{key}",
+                    "hx-swap": "outerHTML",
+                    "aria-describedby": f"preview-{key}",
+                }
+            )
         modules[str(MODULES.get(module, module))].append(
             {
                 "key": key,
@@ -109,8 +125,8 @@ def _render(
                 "description": description,
                 "default": _shown(parameter.default),
                 "values": values.get(key, []),
-                "form": forms.get(key)
-                or ParameterForm(parameter=parameter, targets=targets, prefix=key),
+                "form": form,
+                "preview": effect,
             }
         )
     return render(
@@ -156,3 +172,27 @@ def parameter_update(request: HttpRequest, console: Console, key: str) -> HttpRe
             url = reverse("web:manage_parameters", args=[console.organisation.pk])
             return redirect(f"{url}?q={key}#{key}")
     return _render(request, console, forms={key: form}, status=400, query=key)
+
+
+@manager_page
+def parameter_preview(request: HttpRequest, console: Console, key: str) -> HttpResponse:
+    """The effect of the value being typed (htmx), or why it is refused."""
+    parameter = registry().get(key)
+    if parameter is None or not has_preview(key):
+        raise Http404
+    form = ParameterForm(request.GET, parameter=parameter, targets={}, prefix=key)
+    form.is_valid()  # the level and target do not matter here, only the value
+    refused = ""
+    effect = None
+    if "value" in form.cleaned_data:
+        try:
+            effect = preview(key, console.organisation, parameter.clean(form.typed_value()))
+        except ValidationFailed as error:
+            refused = explain(error)
+    else:
+        refused = _("Choose one of the values offered.")
+    return render(
+        request,
+        "web/manage/partials/parameter_preview.html",
+        {"key": key, "preview": effect, "refused": refused},
+    )
