@@ -160,6 +160,19 @@ def mailing_counts(mailing: Mailing) -> dict[str, int]:
     return {state: counts.get(state, 0) for state in MailingRecipient.State.values}
 
 
+def mailing_unsubscribed_since(mailing: Mailing) -> int:
+    """Recipients of a sent mailing who have unsubscribed from the
+    organisation's mailings since it was sent (through its link or another
+    way): what the console shows beside its sent count."""
+    if mailing.sent_at is None:
+        return 0
+    return MailingOptOut.objects.filter(
+        organisation_id=mailing.organisation_id,
+        created_at__gte=mailing.sent_at,
+        user_id__in=MailingRecipient.objects.filter(mailing=mailing).values("user_id"),
+    ).count()
+
+
 @transaction.atomic
 def mailing_send(*, actor: User, mailing: Mailing) -> Mailing:
     """Freeze the audience into batches and queue one task per batch."""
