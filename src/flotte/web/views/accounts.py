@@ -191,11 +191,26 @@ def profile(request: HttpRequest) -> HttpResponse:
             _form_error(form, error)
         else:
             return redirect("web:profile")
+    return profile_page(request, form=form)
+
+
+def profile_page(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """The profile page: the driver profile form, and the badges, private
+    mode, notifications, language and personal data (views/profile.py)."""
+    from flotte.web.views.profile import profile_context
+
+    user = request.user
+    assert isinstance(user, User)
+    current = profile_of(user)
+    form = extra.pop("form", None) or ProfileForm(instance=current)
     approvals = DriverApproval.objects.filter(user=user).select_related("organisation")
     return render(
         request,
         "web/profile.html",
-        {"form": form, "approvals": approvals, "missing": current.missing_fields()},
+        profile_context(
+            user, form=form, approvals=approvals, missing=current.missing_fields(), **extra
+        ),
+        status=status,
     )
 
 
