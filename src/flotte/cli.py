@@ -382,6 +382,44 @@ def cmd_box_mosquitto_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_org(args: argparse.Namespace) -> int:
+    """Everything of one organisation over a period, as a zip of CSV files,
+    for the operator's reporting (the statistics are computed first)."""
+    import datetime as dt
+
+    from flotte.accounts.models import Organisation
+    from flotte.core.context import origin
+    from flotte.core.errors import ServiceError
+    from flotte.core.tenancy import tenant_scope
+    from flotte.stats.org_export import organisation_export_now
+
+    try:
+        start, end = dt.date.fromisoformat(args.start), dt.date.fromisoformat(args.end)
+    except ValueError as error:
+        sys.stderr.write(f"flotte export-org: a date is YYYY-MM-DD ({error})\n")
+        return 2
+    organisation = Organisation.objects.filter(pk=args.org).first()
+    if organisation is None:
+        sys.stderr.write(f"flotte export-org: no organisation {args.org}\n")
+        return 1
+    try:
+        with tenant_scope([organisation.pk], "operator's export-org command"), origin("cli"):
+            content = organisation_export_now(
+                actor=_operator(), organisation=organisation, start=start, end=end
+            )
+    except (ServiceError, _Refused) as error:
+        sys.stderr.write(f"flotte export-org: {error}\n")
+        return 1
+    out = Path(args.out)
+    try:
+        out.write_bytes(content)
+    except OSError as error:
+        sys.stderr.write(f"flotte export-org: cannot write {out}: {error.strerror or error}\n")
+        return 1
+    sys.stdout.write(f"{out} ({len(content)} bytes)\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flotte", description="Flotte car-sharing platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -455,6 +493,16 @@ def build_parser() -> argparse.ArgumentParser:
     broker.add_argument("--passwd", required=True, metavar="PATH", help="password file to write")
     broker.add_argument("--acl", required=True, metavar="PATH", help="ACL file to write")
     broker.set_defaults(func=cmd_box_mosquitto_config)
+    export = sub.add_parser(
+        "export-org", help="an organisation's statistics and rows of a period, as a zip of CSV"
+    )
+    export.add_argument("--org", type=int, required=True, metavar="ID", help="organisation id")
+    export.add_argument("--start", required=True, metavar="YYYY-MM-DD", help="first day")
+    export.add_argument(
+        "--end", required=True, metavar="YYYY-MM-DD", help="the day after the last (excluded)"
+    )
+    export.add_argument("--out", required=True, metavar="FILE", help="the zip file to write")
+    export.set_defaults(func=cmd_export_org)
     manage = sub.add_parser("manage", help="a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)

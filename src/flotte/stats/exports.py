@@ -8,6 +8,7 @@ from typing import Any
 
 from flotte.billing.csvfile import Cell, csv_bytes
 from flotte.core.errors import NotFound
+from flotte.stats.series import SERIES_FIGURES, weekly
 
 FIGURES = [
     "bookings",
@@ -39,6 +40,8 @@ TABLES = (
     "totals",
     *DIMENSION_TABLES,
     "months",
+    "days",
+    "weeks",
     "busy_days",
     "co2",
     "greening",
@@ -67,6 +70,11 @@ def table_csv(data: dict[str, Any], table: str) -> bytes:
         return _table(["key", "label", *FIGURES], rows)
     if table == "months":
         return _table(["month", *FIGURES], data["months"])
+    if table in ("days", "weeks"):
+        # Snapshots computed before the daily series existed have none yet.
+        days = data.get("days") or []
+        header = ["day", *SERIES_FIGURES, "occupancy_booked_pct", "occupancy_driven_pct"]
+        return _table(header, days if table == "days" else weekly(days))
     if table == "busy_days":
         header = ["day", "failed_searches", "peak_in_use", "fleet", "over_threshold"]
         return _table(header, data["busy_days"])

@@ -25,6 +25,7 @@ from flotte.stats.co2 import co2_avoided, fleet_greening
 from flotte.stats.figures import DIMENSIONS, Dataset, Figures, aggregate, dimension_rows, load
 from flotte.stats.fleet_size import fleet_advice
 from flotte.stats.models import StatsSnapshot
+from flotte.stats.series import daily
 
 DASHBOARD = "dashboard"
 CACHE_SECONDS = 300  # other processes see a new snapshot within this time
@@ -61,11 +62,14 @@ def _bounds(organisation: Organisation, key: str) -> tuple[dt.datetime, dt.datet
         first = today.replace(day=1)
         for _ in range(11):
             first = (first - dt.timedelta(days=1)).replace(day=1)
-        return dt.datetime.combine(first, dt.time(), zone), clock.now()
+        return dt.datetime.combine(first, dt.time(), zone).astimezone(dt.UTC), clock.now()
     _, start, end = key.split(":")
+    # In UTC: Python subtracts two times of the same zone by their wall
+    # clocks, which would give a period across a change of time an hour
+    # too many or too few.
     return (
-        dt.datetime.combine(dt.date.fromisoformat(start), dt.time(), zone),
-        dt.datetime.combine(dt.date.fromisoformat(end), dt.time(), zone),
+        dt.datetime.combine(dt.date.fromisoformat(start), dt.time(), zone).astimezone(dt.UTC),
+        dt.datetime.combine(dt.date.fromisoformat(end), dt.time(), zone).astimezone(dt.UTC),
     )
 
 
@@ -87,7 +91,10 @@ def _months(dataset: Dataset) -> list[dict[str, Any]]:
     for month_start, month_end in months:
         label = f"{month_start:%Y-%m}"
         figures = per_month.pop(label, None) or Figures()
-        figures.available_hours = vehicles * (month_end - month_start).total_seconds() / 3600
+        hours = (
+            month_end.astimezone(dt.UTC) - month_start.astimezone(dt.UTC)
+        ).total_seconds() / 3600
+        figures.available_hours = vehicles * hours
         rows.append({"month": label, **figures.as_dict()})
     return rows
 
@@ -110,6 +117,7 @@ def compute(organisation: Organisation, key: str) -> dict[str, Any]:
         "totals": rows.pop("organisation")[0],
         "dimensions": rows,
         "months": _months(dataset) if key == DASHBOARD else [],
+        "days": daily(dataset),
         "busy_days": busy_days(organisation, start, end),
         "co2": co2_avoided(dataset),
         "greening": fleet_greening(organisation, end.year),
@@ -183,7 +191,17 @@ def snapshots_due() -> list[tuple[int, str]]:
             key=DASHBOARD, computed_at__gte=now - DASHBOARD_MAX_AGE
         ).values_list("organisation_id", flat=True)
     )
-    for organisation_id in Organisation.objects.values_list("pk", flat=True):
+    zones = dict(Organisation.objects.values_list("pk", "time_zone"))
+    for organisation_id in zones:
         if organisation_id not in fresh and (organisation_id, DASHBOARD) not in due:
             due.append((organisation_id, DASHBOARD))
+    # A period computed before it ended ("this month") is refreshed hourly
+    # too, until it has been computed once after its end.
+    for organisation_id, key, computed_at in StatsSnapshot.objects.filter(
+        key__startswith="period:", computed_at__lt=now - DASHBOARD_MAX_AGE
+    ).values_list("organisation_id", "key", "computed_at"):
+        day_after = dt.date.fromisoformat(key.rsplit(":", 1)[1])
+        ends = dt.datetime.combine(day_after, dt.time(), zoneinfo.ZoneInfo(zones[organisation_id]))
+        if computed_at is not None and computed_at < ends:
+            due.append((organisation_id, key))
     return due
