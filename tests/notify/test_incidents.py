@@ -63,7 +63,7 @@ def test_damage_reported_by_a_driver_is_told_to_the_organisations_managers(
     [message] = emails_to(alice.manager)
     assert alice.vehicle.plate in message.subject
     assert "Rayure sur la portière avant droite" in message.body
-    assert f"/manage/{alice.organisation.pk}/" in message.body
+    assert f"/manage/{alice.organisation.pk}/incidents/{incident.pk}/" in message.body
     assert rows(alice.member, "incident_reported") == []
 
 

@@ -256,7 +256,7 @@ EVENTS: dict[str, Event] = {
             reported_at=_START,
             booking_id=42,
             booking_start=_START,
-            url="https://flotte.example.org/manage/3/",
+            url="https://flotte.example.org/manage/3/incidents/17/",
         ),
     ]
 }

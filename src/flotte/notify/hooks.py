@@ -238,7 +238,10 @@ def incident_reported(incident: Any) -> None:
         "booking_id": booking.pk if booking is not None else None,
         "booking_start": booking.start if booking is not None else None,
         "url": settings.PUBLIC_URL
-        + reverse("web:manage_dashboard", kwargs={"org_id": incident.organisation_id}),
+        + reverse(
+            "web:manage_incident",
+            kwargs={"org_id": incident.organisation_id, "incident_id": incident.pk},
+        ),
     }
     for manager in incident_managers(incident):
         notify(
