@@ -1187,7 +1187,7 @@ class StatisticsOut(Schema):
     computed_at: dt.datetime
     data: dict[str, Any] = Field(
         description="totals, dimensions (community, station, vehicle, group), months, "
-        "busy_days, co2, greening, fleet_advice; see docs/statistics.md"
+        "days, busy_days, co2, greening, fleet_advice; see docs/statistics.md"
     )
 
 

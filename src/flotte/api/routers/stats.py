@@ -62,7 +62,7 @@ def statistics_csv(
 ) -> HttpResponse | Status[dict[str, Any]]:
     """One table (``table=``) of the statistics as CSV (French: ``;``, decimal comma,
     UTF-8 with BOM). Tables: totals, communities, stations, vehicles,
-    groups, months, busy_days, co2, greening, fleet_advice."""
+    groups, months, days, weeks, busy_days, co2, greening, fleet_advice."""
     snapshot, content = statistics_table_csv(
         actor=actor(request),
         organisation=organisation(org_id),

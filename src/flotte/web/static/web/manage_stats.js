@@ -6,6 +6,13 @@
 
   var COLOURS = ["#1d4ed8", "#b45309", "#15803d", "#7c3aed", "#be123c", "#0e7490", "#4d7c0f", "#a21caf"];
 
+  // Counts have whole ticks (uPlot would label 0.2, 0.4... for small ones).
+  var COUNTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+  function whole(u, ticks) {
+    return ticks.map(function (t) { return String(Math.round(t)); });
+  }
+
   function width(element) {
     return Math.max(280, element.clientWidth || 600);
   }
@@ -29,7 +36,7 @@
       scales: { x: { time: true }, count: { range: function (u, min, max) { return [0, Math.max(1, max)]; } }, pct: { range: [0, 100] } },
       axes: [
         {},
-        { scale: "count", label: data.series[0].label },
+        { scale: "count", label: data.series[0].label, incrs: COUNTS, values: whole },
         { scale: "pct", side: 1, label: data.series[1].label, grid: { show: false } }
       ]
     };
@@ -48,7 +55,7 @@
       scales: { x: { time: false }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       axes: [
         { values: function (u, ticks) { return ticks.map(function (t) { return t > 0 ? "+" + t : String(t); }); }, incrs: [1, 2, 5, 10, 20] },
-        {}
+        { incrs: COUNTS, values: whole }
       ]
     };
     var columns = [data.x].concat(data.series.map(function (s) { return s.values; }));
