@@ -71,6 +71,13 @@ def test_a_group_needs_a_name(alice: Tenant, manager: Client, name: str) -> None
     assert UserGroup.objects.filter(organisation=alice.organisation).count() == 1
 
 
+def test_an_empty_post_is_a_form_error(alice: Tenant, manager: Client) -> None:
+    page = manager.post(url(alice, "groups/"))
+    assert page.status_code == 400
+    assert "name" in page.context["form"].errors
+    assert UserGroup.objects.filter(organisation=alice.organisation).count() == 1
+
+
 def test_a_second_group_of_the_same_name_is_refused_on_the_form(
     alice: Tenant, manager: Client
 ) -> None:

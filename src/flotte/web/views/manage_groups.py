@@ -58,7 +58,7 @@ def _memberships(console: Console) -> QuerySet[Membership]:
 @manager_page
 def groups(request: HttpRequest, console: Console) -> HttpResponse:
     """The groups with their number of members; POST creates one."""
-    form = GroupForm(request.POST or None)
+    form = GroupForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 400
