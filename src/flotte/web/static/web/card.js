@@ -44,18 +44,20 @@
       })
         .then(function (response) {
           return response.json().then(function (body) {
-            if (!response.ok || !body.client_secret) throw { message: body.error };
+            if (!response.ok || !body.client_secret) throw { said: body.error };
             return stripe.confirmCardSetup(body.client_secret, {
               payment_method: { card: card },
             });
           });
         })
         .then(function (result) {
-          if (result.error) throw { message: result.error.message };
+          if (result.error) throw { said: result.error.message };
           form.submit(); // the platform reads the new card back from Stripe
         })
         .catch(function (error) {
-          fail(error && error.message);
+          // Only the platform's and Stripe's own words; anything else (no
+          // network, a page instead of JSON) gets the page's message.
+          fail(error && error.said);
         });
     });
   });
