@@ -68,7 +68,16 @@ def test_a_visitor_is_sent_to_the_login_page(alice: Tenant, client: Client) -> N
 
 @pytest.mark.parametrize(
     "rest",
-    ["", "planning/", "parameters/", "mailings/", "groups/", "inspections/", "incidents/"],
+    [
+        "",
+        "planning/",
+        "parameters/",
+        "mailings/",
+        "groups/",
+        "inspections/",
+        "incidents/",
+        "statistics/",
+    ],
 )
 def test_a_member_is_refused_every_page(alice: Tenant, client: Client, rest: str) -> None:
     client.force_login(alice.member)
@@ -78,7 +87,16 @@ def test_a_member_is_refused_every_page(alice: Tenant, client: Client, rest: str
 
 @pytest.mark.parametrize(
     "rest",
-    ["", "planning/", "parameters/", "mailings/", "groups/", "inspections/", "incidents/"],
+    [
+        "",
+        "planning/",
+        "parameters/",
+        "mailings/",
+        "groups/",
+        "inspections/",
+        "incidents/",
+        "statistics/",
+    ],
 )
 def test_another_organisations_manager_gets_a_404(
     alice: Tenant, bob: Tenant, client: Client, rest: str
