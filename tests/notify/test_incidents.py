@@ -12,12 +12,13 @@ from django.db import transaction
 from flotte.booking.lifecycle import booking_start
 from flotte.booking.models import Booking
 from flotte.core import clock
+from flotte.core.errors import ValidationFailed
 from flotte.fleet.models import Box
 from flotte.inspections.incidents import incident_report
 from flotte.notify import context as values
 from flotte.notify.events import EVENTS
 from flotte.notify.models import NotificationPreference
-from flotte.notify.preferences import preferences_of
+from flotte.notify.preferences import preferences_of, preferences_set
 from tests import factories as f
 from tests.booking.test_services import book, hours
 from tests.conftest import Tenant
@@ -146,3 +147,15 @@ def test_only_managers_see_the_managers_event_among_their_choices(alice: Tenant)
     assert "incident_reported" not in member_events
     [choice] = [c for c in preferences_of(alice.manager).events if c.event == "incident_reported"]
     assert choice.mandatory is True and choice.email is True
+
+
+def test_a_member_cannot_choose_channels_for_the_managers_event(alice: Tenant) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        preferences_set(user=alice.member, events=[{"event": "incident_reported", "push": True}])
+    assert refused.value.code == "managers_event"
+    assert not NotificationPreference.objects.filter(user=alice.member).exists()
+    chosen = preferences_set(
+        user=alice.manager, events=[{"event": "incident_reported", "email": True, "push": False}]
+    )
+    [choice] = [c for c in chosen.events if c.event == "incident_reported"]
+    assert (choice.email, choice.push) == (True, False)

@@ -120,6 +120,12 @@ def preferences_set(
     for wanted in events:
         key = str(wanted.get("event", ""))
         get_event(key)
+        if key not in current:
+            raise ValidationFailed(
+                f"{key} is told to managers only",
+                code="managers_event",
+                fields={"event": "managers only"},
+            )
         channels = {
             channel
             for channel in Channel.values
