@@ -141,8 +141,9 @@ def test_sign_up_validation_booking_inspection_trip_and_invoice(
         # The invoice, issued by the platform at the end, with its PDF.
         invoice = Invoice.objects.get(booking=booking)
         assert invoice.state == Invoice.State.ISSUED
-        # 90 minutes at 4.00 an hour and 12 km at 0.20, as driven (not as booked).
-        assert invoice.total_incl_vat == Decimal("6.00") + Decimal("2.40")
+        # The two hours booked (an early return does not shorten them) at 4.00,
+        # and the 12 km driven at 0.20.
+        assert invoice.total_incl_vat == Decimal("8.00") + Decimal("2.40")
         member.goto(visit.url(f"/c/{slug}/invoices/"))
         assert invoice.number in member.locator("main").inner_text()
         with member.expect_download() as download:
