@@ -57,7 +57,9 @@ bench: $(STAMP)
 VENDOR := src/flotte/web/static/web/vendor
 # The invoices' PDF font (PDF/A wants every font embedded), from npm too.
 FONTS := src/flotte/billing/fonts
-NPM_PACKAGES := leaflet@1.9.4 uplot@1.6.32 htmx.org@2.0.11 dejavu-fonts-ttf@2.37.3
+# The accessibility checker the browser tests run in each page (tests only).
+AXE := tests/web/browser/vendor/axe-core
+NPM_PACKAGES := leaflet@1.9.4 uplot@1.6.32 htmx.org@2.0.11 dejavu-fonts-ttf@2.37.3 axe-core@4.14.1
 vendor:
 	@command -v npm >/dev/null || { echo "make vendor needs npm"; exit 1; }
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -70,7 +72,9 @@ vendor:
 	rm -rf $(FONTS); mkdir -p $(FONTS); \
 	cp "$$nm/dejavu-fonts-ttf/ttf/DejaVuSans.ttf" "$$nm/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf" $(FONTS)/; \
 	cp "$$nm/dejavu-fonts-ttf/LICENSE" $(FONTS)/LICENSE; \
-	for p in leaflet uplot htmx.org dejavu-fonts-ttf; do \
+	rm -rf $(AXE); mkdir -p $(AXE); \
+	cp "$$nm/axe-core/axe.min.js" "$$nm/axe-core/LICENSE" $(AXE)/; \
+	for p in leaflet uplot htmx.org dejavu-fonts-ttf axe-core; do \
 	  node -e 'const p=require(process.argv[1]); console.log(p.name+" "+p.version+" "+p.license)' "$$nm/$$p/package.json"; \
 	done > $(VENDOR)/VERSIONS
 	@cat $(VENDOR)/VERSIONS
