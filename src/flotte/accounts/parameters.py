@@ -10,7 +10,9 @@ its own parameters in its ``params.py``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -215,10 +217,20 @@ def param_values(
     group: UserGroup | None = None,
     vehicle: Vehicle | None = None,
 ) -> dict[str, Any]:
-    """Several parameters of one context in one query."""
+    """Several parameters of one context in one query (none within a
+    ``param_snapshot`` that already read the organisation's values)."""
     from flotte.accounts.models import ParameterValue
 
     parameters = {key: get_parameter(key) for key in keys}
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        return snapshot.values(
+            parameters,
+            organisation=organisation,
+            community=community,
+            group=group,
+            vehicle=vehicle,
+        )
     targets = {
         Level.ORGANISATION: Q(level=Level.ORGANISATION),
         Level.COMMUNITY: Q(level=Level.COMMUNITY, community=community) if community else None,
@@ -321,6 +333,7 @@ def param_set(
             figures={"level": level.value, "allowed": allowed},
         )
     cleaned = parameter.clean(value)
+    _snapshot_forget(organisation)
     row, _ = ParameterValue.objects.update_or_create(
         organisation=organisation,
         key=key,
@@ -352,6 +365,7 @@ def param_unset(
     _require_manager(actor, organisation)
     get_parameter(key)
     level, target = _target(organisation, community, group, vehicle)
+    _snapshot_forget(organisation)
     rows = ParameterValue.objects.filter(
         organisation=organisation, key=key, level=level.value, **target
     )
@@ -435,6 +449,9 @@ def param_values_per_vehicle(
     from flotte.accounts.models import ParameterValue
 
     parameters = {key: get_parameter(key) for key in keys}
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        return snapshot.values_per_vehicle(parameters, context=context, vehicles=vehicles)
     wanted = Q(level=Level.ORGANISATION) | Q(
         level=Level.VEHICLE, vehicle__in=[v.pk for v in vehicles]
     )
@@ -461,3 +478,172 @@ def param_values_per_vehicle(
         )
         values[key] = {vehicle.pk: own[key].get(vehicle.pk, base) for vehicle in vehicles}
     return values
+
+
+# A value row as the snapshot keeps it: key, level, community, group and
+# vehicle ids, and the stored JSON value.
+_Row = tuple[str, str, int | None, int | None, int | None, Any]
+
+
+class _Snapshot:
+    """The parameter values of each organisation read once: the rows of the
+    shared levels (organisation, community, group) with the first question,
+    a vehicle's own rows the first time it is asked about (those of
+    ``vehicle_ids``, or of every vehicle with ``all_vehicles``, come with
+    the first query). Resolution is the same as ``param_values``: the most
+    specific level the parameter allows."""
+
+    def __init__(self, vehicle_ids: Iterable[int], all_vehicles: bool) -> None:
+        self.prefetch = set(vehicle_ids)
+        self.all_vehicles = all_vehicles
+        self.shared: dict[int, list[_Row]] = {}
+        self.own: dict[int, dict[int, list[_Row]]] = {}
+        self.complete: set[int] = set()  # organisations whose vehicle rows are all read
+
+    def forget(self, organisation_id: int) -> None:
+        self.shared.pop(organisation_id, None)
+        self.own.pop(organisation_id, None)
+        self.complete.discard(organisation_id)
+
+    def _load(self, organisation_id: int, vehicle_ids: Iterable[int]) -> None:
+        from flotte.accounts.models import ParameterValue
+
+        own = self.own.setdefault(organisation_id, {})
+        first = organisation_id not in self.shared
+        missing = set()
+        if organisation_id not in self.complete:
+            missing = {pk for pk in vehicle_ids if pk not in own}
+        if not first and not missing:
+            return
+        rows = ParameterValue.objects.filter(organisation_id=organisation_id)
+        if first and self.all_vehicles:
+            self.complete.add(organisation_id)
+            missing = set()
+        else:
+            if first:
+                missing |= self.prefetch - own.keys()
+            wanted = Q(level=Level.VEHICLE, vehicle_id__in=missing)
+            if first:
+                wanted |= ~Q(level=Level.VEHICLE)
+            rows = rows.filter(wanted)
+        if first:
+            self.shared[organisation_id] = []
+        for pk in missing:
+            own[pk] = []
+        for row in rows.values_list(
+            "key", "level", "community_id", "group_id", "vehicle_id", "value"
+        ):
+            if row[1] == Level.VEHICLE:
+                own.setdefault(row[4], []).append(row)
+            else:
+                self.shared[organisation_id].append(row)
+
+    def _shared_found(
+        self,
+        parameters: dict[str, Parameter],
+        organisation_id: int,
+        community_id: int | None,
+        group_id: int | None,
+    ) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {key: {} for key in parameters}
+        for key, level, row_community, row_group, _, value in self.shared[organisation_id]:
+            parameter = parameters.get(key)
+            if parameter is None or level not in parameter.levels:
+                continue
+            if (
+                level == Level.ORGANISATION
+                or (level == Level.COMMUNITY and row_community == community_id is not None)
+                or (level == Level.GROUP and row_group == group_id is not None)
+            ):
+                found[key][level] = value
+        return found
+
+    def values(
+        self,
+        parameters: dict[str, Parameter],
+        *,
+        organisation: Organisation,
+        community: Community | None,
+        group: UserGroup | None,
+        vehicle: Vehicle | None,
+    ) -> dict[str, Any]:
+        vehicle_ids = [vehicle.pk] if vehicle is not None else []
+        self._load(organisation.pk, vehicle_ids)
+        found = self._shared_found(
+            parameters,
+            organisation.pk,
+            community.pk if community else None,
+            group.pk if group else None,
+        )
+        if vehicle is not None:
+            for key, stored_level, _, _, _, value in self.own[organisation.pk].get(vehicle.pk, []):
+                parameter = parameters.get(key)
+                if parameter is not None and stored_level in parameter.levels:
+                    found[key][stored_level] = value
+        values = {}
+        for key, parameter in parameters.items():
+            rows = found[key]
+            level = next((lv for lv in PRECEDENCE if lv in rows), None)
+            values[key] = parameter.default if level is None else parameter.from_json(rows[level])
+        return values
+
+    def values_per_vehicle(
+        self, parameters: dict[str, Parameter], *, context: ParamContext, vehicles: list[Vehicle]
+    ) -> dict[str, dict[int, Any]]:
+        organisation_id = context.organisation.pk
+        self._load(organisation_id, [v.pk for v in vehicles])
+        found = self._shared_found(
+            parameters,
+            organisation_id,
+            context.community.pk if context.community else None,
+            context.group.pk if context.group else None,
+        )
+        own_rows = self.own[organisation_id]
+        values: dict[str, dict[int, Any]] = {}
+        for key, parameter in parameters.items():
+            base = next(
+                (parameter.from_json(found[key][lv]) for lv in PRECEDENCE if lv in found[key]),
+                parameter.default,
+            )
+            values[key] = {}
+            for vehicle in vehicles:
+                own = next(
+                    (
+                        value
+                        for row_key, level, _, _, _, value in own_rows.get(vehicle.pk, [])
+                        if row_key == key and level in parameter.levels
+                    ),
+                    None,
+                )
+                values[key][vehicle.pk] = base if own is None else parameter.from_json(own)
+        return values
+
+
+_snapshot: ContextVar[_Snapshot | None] = ContextVar("parameter_snapshot", default=None)
+
+
+@contextmanager
+def param_snapshot(
+    *, vehicle_ids: Iterable[int] = (), all_vehicles: bool = False
+) -> Iterator[None]:
+    """Within the block, each organisation's parameter values are read once
+    and every ``param_value(s)``, ``ParamContext`` and
+    ``param_values_per_vehicle`` is answered from them: a booking asks about
+    a dozen rules in several places, a search about a whole fleet. Setting
+    or unsetting a value inside the block forgets that organisation's.
+    ``vehicle_ids`` and ``all_vehicles`` say which vehicles' own values the
+    first query reads too."""
+    if _snapshot.get() is not None:
+        yield
+        return
+    token = _snapshot.set(_Snapshot(vehicle_ids, all_vehicles))
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _snapshot_forget(organisation: Organisation) -> None:
+    snapshot = _snapshot.get()
+    if snapshot is not None:
+        snapshot.forget(organisation.pk)

@@ -21,15 +21,18 @@ def organisation_ids_of(user: Any) -> set[int]:
     """Organisations a user belongs to or manages: the tenant scope of their
     requests. Looked up across tenants, since it is what defines the scope."""
     with cross_tenant("resolve a user's organisations"):
-        ids = set(
-            Membership.objects.filter(user=user).values_list(
-                "community__organisation_id", flat=True
-            )
+        # One query: every API request asks it.
+        member_of = (
+            Membership.objects.filter(user=user)
+            .order_by()
+            .values_list("community__organisation_id", flat=True)
         )
-        ids |= set(
-            OrganisationManager.objects.filter(user=user).values_list("organisation_id", flat=True)
+        managing = (
+            OrganisationManager.objects.filter(user=user)
+            .order_by()
+            .values_list("organisation_id", flat=True)
         )
-    return ids
+        return set(member_of.union(managing))
 
 
 def is_operator(user: Any) -> bool:

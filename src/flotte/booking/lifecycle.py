@@ -14,7 +14,12 @@ from flotte.billing.tasks import draft_for_booking
 from flotte.booking import params
 from flotte.booking.models import Booking
 from flotte.booking.rules import blocked_until, check_times, early_start
-from flotte.booking.services import access_changed, bookable_vehicles, conflicting
+from flotte.booking.services import (
+    access_changed,
+    bookable_vehicles,
+    conflicting,
+    lock_vehicle,
+)
 from flotte.core import clock
 from flotte.core.audit import audit
 from flotte.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -191,7 +196,7 @@ def booking_change(
     if booking.state == Booking.State.CONFIRMED:
         check_times(membership, new_vehicle, max(booking.start, clock.now()), new_end)
     until = blocked_until(new_vehicle, booking.community, new_end)
-    Vehicle.objects.select_for_update().filter(pk=new_vehicle.pk).first()
+    lock_vehicle(new_vehicle.pk)
     if conflicting([new_vehicle.pk], booking.start, until).exclude(pk=booking.pk).exists():
         raise Conflict("the vehicle is booked by someone else then", code="vehicle_taken")
     old_vehicle_id = booking.vehicle_id

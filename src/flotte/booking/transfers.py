@@ -24,6 +24,7 @@ from flotte.booking.services import (
     conflicting,
     covering,
     free_vehicles,
+    lock_vehicle,
 )
 from flotte.core import clock
 from flotte.core.audit import audit
@@ -93,7 +94,7 @@ def booking_transfer(
     )
     if chosen:
         target = chosen[0].vehicle
-        Vehicle.objects.select_for_update().filter(pk=target.pk).first()
+        lock_vehicle(target.pk)
         transfer.to_vehicle = target
         booking.vehicle = target
         booking.blocked_until = blocked_until(target, booking.community, booking.end)
@@ -199,7 +200,7 @@ def _extend_if_free(booking: Booking, context: ParamContext, now: dt.datetime) -
         return
     new_end = now + dt.timedelta(minutes=minutes)
     with transaction.atomic():
-        Vehicle.objects.select_for_update().filter(pk=booking.vehicle_id).first()
+        lock_vehicle(booking.vehicle_id)
         until = blocked_until(booking.vehicle, booking.community, new_end)
         if conflicting([booking.vehicle_id], booking.start, until).exclude(pk=booking.pk).exists():
             return

@@ -115,15 +115,24 @@ def tariff_end(*, actor: User, tariff: Tariff, valid_until: dt.date) -> Tariff:
 
 
 def tariff_in_force(community: Community, group: UserGroup | None, day: dt.date) -> Tariff:
-    """The group's own tariff on that day, else the community's."""
-    candidates = Tariff.objects.filter(community=community, valid_from__lte=day).filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gt=day)
+    """The group's own tariff on that day, else the community's (both read in
+    one query)."""
+    groups = Q(group=None) if group is None else Q(group=None) | Q(group=group)
+    candidates = (
+        Tariff.objects.filter(community=community, valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=day))
+        .filter(groups)
     )
-    if group is not None:
-        own = candidates.filter(group=group).first()
-        if own is not None:
-            return own
-    common = candidates.filter(group=None).first()
+    own, common = None, None
+    # In the model's order (latest validity first within a group), as
+    # ``first()`` read them one group at a time.
+    for tariff in candidates:
+        if tariff.group_id is None:
+            common = common or tariff
+        else:
+            own = own or tariff
+    if own is not None:
+        return own
     if common is None:
         raise NotFound(
             f"no tariff of {community.name} is valid on {day.isoformat()}", code="no_tariff"

@@ -125,7 +125,8 @@ def booking_post(request: HttpRequest, slug: str, payload: BookingIn) -> Status[
         )
         return Status(201, booking)
     vehicle = get_or_404(
-        Vehicle.objects.filter(organisation=community.organisation),
+        # Its station goes into the confirmation.
+        Vehicle.objects.filter(organisation=community.organisation).select_related("home_station"),
         "vehicle",
         pk=payload.vehicle_id,
     )
