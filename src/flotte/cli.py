@@ -191,6 +191,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 backlog_per_box=args.backlog_per_box,
                 commands=args.commands,
                 broker=args.broker,
+                publisher=args.publisher,
             )
         json.dump(figures, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -477,6 +478,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--commands", type=int, default=200, help="telemetry: round trips")
     bench.add_argument("--broker", help="telemetry: this broker instead of its own Mosquitto")
+    bench.add_argument(
+        "--publisher",
+        choices=["raw", "paho"],
+        default="raw",
+        help="telemetry: publish straight on the socket (default) or through stock paho",
+    )
     bench.set_defaults(func=cmd_bench)
     box = sub.add_parser("box", help="provision telematics boxes and the MQTT broker")
     box_sub = box.add_subparsers(dest="box_command", required=True)

@@ -106,19 +106,28 @@ class Gateway:
             self._subscribed.set()
             log.info("gateway %s connected and subscribed", self.options.client_id)
 
-    def _on_message(self, client: Any, __: Any, message: Any) -> None:
-        topic = message.topic  # decoded on each access
+    def _on_message(self, _: Any, __: Any, message: Any) -> None:
+        # What paho decodes itself: QoS 2, or a packet the buffered client
+        # left to it (see _receive).
+        self._receive(message.topic, message.payload, message.mid, message.qos)
+
+    def _receive(self, topic: str, payload: bytes, mid: int, qos: int) -> None:
+        """A message as the buffered client hands it, straight from its
+        buffer."""
         if topic.rsplit("/", 1)[-1] in OUTBOUND:
             # The platform's own retained access lists and configs: the
             # in-process broker hands them to every client, subscribed or not.
-            if message.qos > 0:
-                client.ack(message.mid, message.qos)
+            if qos > 0:
+                self._client.ack(mid, qos)
             return
-        self._inbox.append((topic, message.payload, message.mid, message.qos))
+        self._inbox.append((topic, payload, mid, qos))
         waiting = len(self._inbox)
         if waiting == 1:
             self._nonempty.set()
-        if waiting >= self.options.batch_size:
+        elif waiting == self.options.batch_size:
+            # Once, as the inbox fills a batch: during a backlog it holds
+            # more, and setting the event for each message cost as much as
+            # receiving it. _next_batch checks the length after clearing.
             self._full.set()
 
     def start(self) -> Gateway:
@@ -145,7 +154,9 @@ class Gateway:
             )
         client.on_connect = self._on_connect
         client.on_message = self._on_message
+        client.on_publish_raw = self._receive
         client.on_subscribe = self._on_subscribe
+        self._client = client
         args = connect_args(options.url)
         if options.mqtt5:
             properties = Properties(PacketTypes.CONNECT)
@@ -158,7 +169,6 @@ class Gateway:
             )
         else:
             client.connect(args["host"], args["port"], keepalive=30)
-        self._client = client
         client.loop_start()
         self._worker = threading.Thread(target=self._work, name="flotte-gateway", daemon=True)
         self._worker.start()

@@ -75,6 +75,13 @@ class Telemetry(BoxRecord):
     positions only as the organisation's policy allows, and purged after the
     retention period."""
 
+    # No index of their own: the unique (box, seq) and the (vehicle, ts)
+    # index start with them, and each index costs every row the gateway
+    # stores (thousands a second).
+    box = models.ForeignKey("fleet.Box", on_delete=models.CASCADE, related_name="+", db_index=False)
+    vehicle = models.ForeignKey(
+        "fleet.Vehicle", null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     odometer_km = models.FloatField(null=True)
     energy_pct = models.FloatField(null=True)
     range_km = models.FloatField(null=True)
