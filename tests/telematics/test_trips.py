@@ -154,6 +154,25 @@ def test_a_trip_ends_with_the_km_from_the_odometer_in_the_price_then_locks_and_i
     assert Command.objects.filter(booking=booking, requested_by=None).count() == 2
 
 
+def test_an_unlock_reported_before_any_reading_takes_the_first_reading_after_it(
+    alice: Tenant, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A box's unlock may land in an earlier batch than its first telemetry:
+    the trip then starts without an odometer and takes the first reading."""
+    fresh = FakeBox(alice.box.box_id)  # nothing reported yet
+    booking = book(alice, start=0, end=2)
+    unlock(fresh, booking, django_capture_on_commit_callbacks)
+    assert Trip.objects.get(booking=booking).start_odometer_km is None
+    send(fresh.telemetry(NOW + dt.timedelta(seconds=2), odometer_km=1000.0, pct=80.0))
+    with clock.frozen(hours(1)):
+        send(fresh.telemetry(odometer_km=1042.4, pct=61.0))
+        with django_capture_on_commit_callbacks(execute=True):
+            ended = trip_end(actor=alice.member, booking=booking)
+    assert ended.actual_km == 42
+    trip = Trip.objects.get(booking=booking)
+    assert (trip.start_odometer_km, trip.start_energy_pct) == (1000.0, 80.0)
+
+
 def test_the_return_radius_is_a_parameter(
     alice: Tenant, box: FakeBox, django_capture_on_commit_callbacks: Any
 ) -> None:

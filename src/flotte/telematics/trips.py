@@ -28,7 +28,7 @@ from flotte.telematics import params
 from flotte.telematics.access import vehicles_access_changed
 from flotte.telematics.commands import command_issue
 from flotte.telematics.ingest import position_policies
-from flotte.telematics.models import Command, PrivateModeSwitch, Trip, VehicleState
+from flotte.telematics.models import Command, PrivateModeSwitch, Telemetry, Trip, VehicleState
 
 
 def booking_for_unlock(vehicle_id: int, at: dt.datetime, booking_ref: str = "") -> Booking | None:
@@ -76,6 +76,28 @@ def trip_start(*, booking: Booking, at: dt.datetime, source: str) -> Trip:
     )
     audit("trip.started", trip, data={"booking": booking.pk, "source": source})
     return trip
+
+
+def _start_reading(trip: Trip, field: str) -> float | None:
+    """The reading nearest the trip's start: the last one taken before it,
+    else the first one after it."""
+    readings = Telemetry.objects.filter(
+        vehicle_id=trip.vehicle_id, **{f"{field}__isnull": False}
+    ).values_list(field, flat=True)
+    before = readings.filter(ts__lte=trip.started_at).order_by("-ts").first()
+    if before is not None:
+        return before
+    return readings.filter(ts__gt=trip.started_at).order_by("ts").first()
+
+
+def _start_readings_if_missing(trip: Trip) -> None:
+    """A box may report the unlock before its readings (they come in
+    separate batches, or late from its buffer): the trip then starts
+    without an odometer or energy, and takes the reading nearest its start."""
+    if trip.start_odometer_km is None:
+        trip.start_odometer_km = _start_reading(trip, "odometer_km")
+    if trip.start_energy_pct is None:
+        trip.start_energy_pct = _start_reading(trip, "energy_pct")
 
 
 @dataclass(frozen=True)
@@ -188,6 +210,7 @@ def trip_end_attempt(
             start_source="manual",
         )
     edges = _keeps_edges(booking.organisation_id)
+    _start_readings_if_missing(trip)
     trip.ended_at = now
     trip.end_odometer_km = state.odometer_km
     trip.end_energy_pct = state.energy_pct
