@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
@@ -17,11 +19,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from flotte.accounts.models import Community, Organisation, User
 from flotte.accounts.selectors import managed_community_ids, managed_organisations
 from flotte.core import clock
+from flotte.core.errors import PermissionDenied, ServiceError
+from flotte.inspections.models import Incident, Inspection
 from flotte.web import dashboard
+from flotte.web.errors import add_to_form
 
 P = ParamSpec("P")
 
@@ -85,6 +91,38 @@ def manager_page(
             return view(request, console, *args, **kwargs)
 
     return wrapper
+
+
+def refusal_status(error: ServiceError) -> int:
+    """The status of a console page that shows a service's refusal: 403
+    when the manager may not do it, 400 otherwise."""
+    return 403 if isinstance(error, PermissionDenied) else 400
+
+
+def charge_excess(
+    request: HttpRequest,
+    form: forms.Form,
+    charge: Callable[..., Incident | Inspection],
+) -> int | None:
+    """Bill a damage excess from the console's excess form with
+    ``charge(amount=..., label=...)`` (the service of an incident or of an
+    inspection). None once charged, with the invoice's number in a success
+    message; otherwise the status of the page that shows the form again,
+    the refusal on it."""
+    if not form.is_valid():
+        return 400
+    try:
+        charged = charge(amount=form.cleaned_data["amount"], label=form.cleaned_data["label"])
+    except ServiceError as error:
+        add_to_form(form, error)
+        return refusal_status(error)
+    assert charged.invoice is not None
+    messages.success(
+        request,
+        _("Damage excess charged: invoice %(number)s.")
+        % {"number": charged.invoice.number or charged.invoice.pk},
+    )
+    return None
 
 
 @login_required

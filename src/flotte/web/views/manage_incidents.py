@@ -4,6 +4,8 @@ damage excess to the booking's driver."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from flotte.accounts.selectors import manages_organisation
 from flotte.api.routers.inspections import photo_response
-from flotte.core.errors import NotFound, PermissionDenied, ServiceError
+from flotte.core.errors import NotFound, ServiceError
 from flotte.fleet.models import Vehicle
 from flotte.inspections.incidents import (
     incident_acknowledge,
@@ -25,7 +27,7 @@ from flotte.inspections.incidents import (
 from flotte.inspections.models import Incident
 from flotte.web.errors import add_to_form, explain
 from flotte.web.manage_forms_fleet import ExcessForm, IncidentFilterForm, ResolveForm
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.views.manage import Console, charge_excess, manager_page, refusal_status
 
 
 def _incidents(console: Console) -> QuerySet[Incident]:
@@ -47,10 +49,6 @@ def _incident(console: Console, incident_id: int) -> Incident:
     if incident is None:
         raise Http404
     return incident
-
-
-def _status(error: ServiceError) -> int:
-    return 403 if isinstance(error, PermissionDenied) else 400
 
 
 @manager_page
@@ -130,7 +128,7 @@ def incident_acknowledge_view(
         incident_acknowledge(actor=console.user, incident=incident)
     except ServiceError as error:
         return _render_incident(
-            request, console, incident, status=_status(error), error=explain(error)
+            request, console, incident, status=refusal_status(error), error=explain(error)
         )
     messages.success(request, _("Incident acknowledged."))
     return redirect("web:manage_incident", console.organisation.pk, incident.pk)
@@ -149,7 +147,7 @@ def incident_resolve_view(request: HttpRequest, console: Console, incident_id: i
             )
         except ServiceError as error:
             add_to_form(form, error)
-            status = _status(error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Incident resolved."))
             return redirect("web:manage_incident", console.organisation.pk, incident.pk)
@@ -163,26 +161,10 @@ def incident_charge(request: HttpRequest, console: Console, incident_id: int) ->
     (``incident_charge_excess``: an issued invoice, audited)."""
     incident = _incident(console, incident_id)
     form = ExcessForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            charged = incident_charge_excess(
-                actor=console.user,
-                incident=incident,
-                amount=form.cleaned_data["amount"],
-                label=form.cleaned_data["label"],
-            )
-        except ServiceError as error:
-            add_to_form(form, error)
-            status = _status(error)
-        else:
-            assert charged.invoice is not None
-            messages.success(
-                request,
-                _("Damage excess charged: invoice %(number)s.")
-                % {"number": charged.invoice.number or charged.invoice.pk},
-            )
-            return redirect("web:manage_incident", console.organisation.pk, incident.pk)
+    charge = functools.partial(incident_charge_excess, actor=console.user, incident=incident)
+    status = charge_excess(request, form, charge)
+    if status is None:
+        return redirect("web:manage_incident", console.organisation.pk, incident.pk)
     return _render_incident(
         request, console, _incident(console, incident_id), status=status, excess_form=form
     )

@@ -4,29 +4,27 @@ outline, the damage excess of a check-out, and a vehicle's damage history."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from flotte.accounts.selectors import manages_organisation
 from flotte.api.routers.inspections import photo_response
-from flotte.core.errors import NotFound, PermissionDenied, ServiceError
+from flotte.core.errors import NotFound
 from flotte.fleet.models import Vehicle
 from flotte.inspections.history import damage_history
 from flotte.inspections.incidents import inspection_charge_excess
 from flotte.inspections.models import Incident, Inspection
 from flotte.inspections.services import photo_of
 from flotte.web.damage_drawing import outline_marks
-from flotte.web.errors import add_to_form
 from flotte.web.manage_forms_fleet import ExcessForm, InspectionFilterForm
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.views.manage import Console, charge_excess, manager_page
 
 
 def _inspections(console: Console) -> QuerySet[Inspection]:
@@ -138,26 +136,10 @@ def inspection_charge(request: HttpRequest, console: Console, inspection_id: int
     (``inspection_charge_excess``: an issued invoice, audited)."""
     inspection = _inspection(console, inspection_id)
     form = ExcessForm(request.POST)
-    status = 400
-    if form.is_valid():
-        try:
-            charged = inspection_charge_excess(
-                actor=console.user,
-                inspection=inspection,
-                amount=form.cleaned_data["amount"],
-                label=form.cleaned_data["label"],
-            )
-        except ServiceError as error:
-            add_to_form(form, error)
-            status = 403 if isinstance(error, PermissionDenied) else 400
-        else:
-            assert charged.invoice is not None
-            messages.success(
-                request,
-                _("Damage excess charged: invoice %(number)s.")
-                % {"number": charged.invoice.number or charged.invoice.pk},
-            )
-            return redirect("web:manage_inspection", console.organisation.pk, inspection.pk)
+    charge = functools.partial(inspection_charge_excess, actor=console.user, inspection=inspection)
+    status = charge_excess(request, form, charge)
+    if status is None:
+        return redirect("web:manage_inspection", console.organisation.pk, inspection.pk)
     return _render_inspection(
         request, console, _inspection(console, inspection_id), status=status, form=form
     )

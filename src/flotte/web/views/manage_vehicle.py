@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from flotte.booking.models import Booking, Transfer
 from flotte.booking.transfers import vehicle_bulk_transfer
 from flotte.core import clock
-from flotte.core.errors import PermissionDenied, ServiceError
+from flotte.core.errors import ServiceError
 from flotte.fleet.models import Box, Vehicle
 from flotte.inspections.models import Incident, Inspection
 from flotte.telematics.commands import command_issue
@@ -23,7 +23,7 @@ from flotte.telematics.models import Command
 from flotte.telematics.selectors import vehicle_state_for
 from flotte.web.errors import explain
 from flotte.web.manage_forms_fleet import BulkTransferForm, CommandForm
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.views.manage import Console, manager_page, refusal_status
 
 
 def _vehicle(console: Console, vehicle_id: int) -> Vehicle:
@@ -35,10 +35,6 @@ def _vehicle(console: Console, vehicle_id: int) -> Vehicle:
     if vehicle is None:
         raise Http404
     return vehicle
-
-
-def _status(error: ServiceError) -> int:
-    return 403 if isinstance(error, PermissionDenied) else 400
 
 
 def _upcoming(vehicle: Vehicle) -> Any:
@@ -115,7 +111,7 @@ def vehicle_command(request: HttpRequest, console: Console, vehicle_id: int) -> 
         command = command_issue(actor=console.user, vehicle=vehicle, kind=form.cleaned_data["kind"])
     except ServiceError as error:
         return _render_vehicle(
-            request, console, vehicle, status=_status(error), error=explain(error)
+            request, console, vehicle, status=refusal_status(error), error=explain(error)
         )
     messages.success(
         request,
@@ -137,7 +133,7 @@ def vehicle_transfer(request: HttpRequest, console: Console, vehicle_id: int) ->
         transfers = vehicle_bulk_transfer(actor=console.user, vehicle=vehicle)
     except ServiceError as error:
         return _render_vehicle(
-            request, console, vehicle, status=_status(error), error=explain(error)
+            request, console, vehicle, status=refusal_status(error), error=explain(error)
         )
     moved = sum(1 for transfer in transfers if transfer.succeeded)
     messages.success(
