@@ -5,12 +5,14 @@ render; every refusal is shown on the page it concerns."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -405,10 +407,27 @@ def incident_photo(
 # as on the REST routes (the same visibility and lookups).
 
 
+Report = TypeVar("Report", Inspection, Incident)
+
+
 def _photo_response(photo: Photo) -> FileResponse:
     response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def _photo_file(
+    visible: QuerySet[Report], report_id: int, photo_id: int, photo: Callable[[Report, int], Photo]
+) -> FileResponse:
+    """A photo of one of the visible reports (an inspection or an incident),
+    found by ``photo`` (the service's lookup); anything else is a 404."""
+    report = visible.filter(pk=report_id).first()
+    if report is None:
+        raise Http404
+    try:
+        return _photo_response(photo(report, photo_id))
+    except ServiceError:
+        raise Http404 from None
 
 
 @require_GET
@@ -416,13 +435,7 @@ def _photo_response(photo: Photo) -> FileResponse:
 def inspection_photo_file(request: HttpRequest, inspection_id: int, photo_id: int) -> FileResponse:
     user = request.user
     assert isinstance(user, User)
-    inspection = inspections_visible_to(user).filter(pk=inspection_id).first()
-    if inspection is None:
-        raise Http404
-    try:
-        return _photo_response(photo_of(inspection, photo_id))
-    except ServiceError:
-        raise Http404 from None
+    return _photo_file(inspections_visible_to(user), inspection_id, photo_id, photo_of)
 
 
 @require_GET
@@ -430,10 +443,4 @@ def inspection_photo_file(request: HttpRequest, inspection_id: int, photo_id: in
 def incident_photo_file(request: HttpRequest, incident_id: int, photo_id: int) -> FileResponse:
     user = request.user
     assert isinstance(user, User)
-    incident = incidents_visible_to(user).filter(pk=incident_id).first()
-    if incident is None:
-        raise Http404
-    try:
-        return _photo_response(incident_photo_of(incident, photo_id))
-    except ServiceError:
-        raise Http404 from None
+    return _photo_file(incidents_visible_to(user), incident_id, photo_id, incident_photo_of)
