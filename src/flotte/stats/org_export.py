@@ -23,12 +23,12 @@ import hmac
 import io
 import zipfile
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from flotte.accounts.models import DriverApproval, Membership, Organisation, User
 from flotte.accounts.selectors import require_manager_of_organisation
@@ -41,6 +41,10 @@ from flotte.stats.exports import TABLES, table_csv
 from flotte.stats.services import statistics_of
 from flotte.stats.snapshots import Snapshot, period_key, snapshot_compute
 from flotte.telematics.models import Trip
+
+# A column of a CSV file: its header, the field it reads, and how the
+# field's value becomes the cell (None: as it is).
+Column = tuple[str, str, Callable[[Any], Cell] | None]
 
 
 def pseudonym(organisation_id: int, user_id: int | None) -> str:
@@ -90,138 +94,76 @@ def _text_number(value: Any) -> str:
     return "" if value is None else str(value).replace(".", ",")
 
 
+def _csv(columns: Sequence[Column], rows: QuerySet[Any]) -> bytes:
+    """The CSV of ``rows``: a column per (header, field, conversion), the
+    field read with ``values()`` and converted when a conversion is given."""
+    fields = [field for _, field, _ in columns]
+    conversions = [(field, convert) for _, field, convert in columns]
+    body: list[list[Cell]] = [
+        [row[field] if convert is None else convert(row[field]) for field, convert in conversions]
+        for row in rows.values(*fields).iterator(chunk_size=2000)
+    ]
+    return csv_bytes([header for header, _, _ in columns], body)
+
+
 def bookings_csv(organisation: Organisation, start: dt.datetime, end: dt.datetime) -> bytes:
     """The bookings that start in the period (as in the statistics)."""
     local = _Local(organisation)
-    org = organisation.pk
-    header = [
-        "booking_id",
-        "community",
-        "station",
-        "vehicle",
-        "member",
-        "booked_by",
-        "use",
-        "cost_centre",
-        "state",
-        "start",
-        "end",
-        "started_at",
-        "ended_at",
-        "declared_km",
-        "actual_km",
-        "quoted_total",
-        "final_total",
-        "cancellation_fee",
-        "late_penalty",
-        "created_at",
-        "cancelled_at",
+    member = functools.partial(pseudonym, organisation.pk)
+    columns: list[Column] = [
+        ("booking_id", "id", None),
+        ("community", "community__name", None),
+        ("station", "vehicle__home_station__name", None),
+        ("vehicle", "vehicle__plate", None),
+        ("member", "member_id", member),
+        ("booked_by", "booked_by_id", member),
+        ("use", "use", None),
+        ("cost_centre", "cost_centre", None),
+        ("state", "state", None),
+        ("start", "start", local),
+        ("end", "end", local),
+        ("started_at", "started_at", local),
+        ("ended_at", "ended_at", local),
+        ("declared_km", "declared_km", None),
+        ("actual_km", "actual_km", None),
+        ("quoted_total", "quoted_total", None),
+        ("final_total", "final_total", None),
+        ("cancellation_fee", "cancellation_fee", None),
+        ("late_penalty", "late_penalty", None),
+        ("created_at", "created_at", local),
+        ("cancelled_at", "cancelled_at", local),
     ]
-    rows: list[list[Cell]] = [
-        [
-            b["id"],
-            b["community__name"],
-            b["vehicle__home_station__name"],
-            b["vehicle__plate"],
-            pseudonym(org, b["member_id"]),
-            pseudonym(org, b["booked_by_id"]),
-            b["use"],
-            b["cost_centre"],
-            b["state"],
-            local(b["start"]),
-            local(b["end"]),
-            local(b["started_at"]),
-            local(b["ended_at"]),
-            b["declared_km"],
-            b["actual_km"],
-            b["quoted_total"],
-            b["final_total"],
-            b["cancellation_fee"],
-            b["late_penalty"],
-            local(b["created_at"]),
-            local(b["cancelled_at"]),
-        ]
-        for b in Booking.objects.filter(organisation=organisation, start__gte=start, start__lt=end)
-        .order_by("start", "pk")
-        .values(
-            "id",
-            "community__name",
-            "vehicle__home_station__name",
-            "vehicle__plate",
-            "member_id",
-            "booked_by_id",
-            "use",
-            "cost_centre",
-            "state",
-            "start",
-            "end",
-            "started_at",
-            "ended_at",
-            "declared_km",
-            "actual_km",
-            "quoted_total",
-            "final_total",
-            "cancellation_fee",
-            "late_penalty",
-            "created_at",
-            "cancelled_at",
-        )
-        .iterator(chunk_size=2000)
-    ]
-    return csv_bytes(header, rows)
+    return _csv(
+        columns,
+        Booking.objects.filter(organisation=organisation, start__gte=start, start__lt=end).order_by(
+            "start", "pk"
+        ),
+    )
 
 
 def trips_csv(organisation: Organisation, start: dt.datetime, end: dt.datetime) -> bytes:
     """The trips the boxes recorded for the period's bookings, without their
     positions."""
     local = _Local(organisation)
-    header = [
-        "booking_id",
-        "vehicle",
-        "member",
-        "started_at",
-        "ended_at",
-        "start_source",
-        "start_odometer_km",
-        "end_odometer_km",
-        "start_energy_pct",
-        "end_energy_pct",
-        "private_mode",
+    columns: list[Column] = [
+        ("booking_id", "booking_id", None),
+        ("vehicle", "vehicle__plate", None),
+        ("member", "booking__member_id", functools.partial(pseudonym, organisation.pk)),
+        ("started_at", "started_at", local),
+        ("ended_at", "ended_at", local),
+        ("start_source", "start_source", None),
+        ("start_odometer_km", "start_odometer_km", _number),
+        ("end_odometer_km", "end_odometer_km", _number),
+        ("start_energy_pct", "start_energy_pct", _number),
+        ("end_energy_pct", "end_energy_pct", _number),
+        ("private_mode", "private_mode", None),
     ]
-    rows: list[list[Cell]] = [
-        [
-            t["booking_id"],
-            t["vehicle__plate"],
-            pseudonym(organisation.pk, t["booking__member_id"]),
-            local(t["started_at"]),
-            local(t["ended_at"]),
-            t["start_source"],
-            _number(t["start_odometer_km"]),
-            _number(t["end_odometer_km"]),
-            _number(t["start_energy_pct"]),
-            _number(t["end_energy_pct"]),
-            t["private_mode"],
-        ]
-        for t in Trip.objects.filter(
+    return _csv(
+        columns,
+        Trip.objects.filter(
             organisation=organisation, booking__start__gte=start, booking__start__lt=end
-        )
-        .order_by("started_at", "pk")
-        .values(
-            "booking_id",
-            "vehicle__plate",
-            "booking__member_id",
-            "started_at",
-            "ended_at",
-            "start_source",
-            "start_odometer_km",
-            "end_odometer_km",
-            "start_energy_pct",
-            "end_energy_pct",
-            "private_mode",
-        )
-        .iterator(chunk_size=2000)
-    ]
-    return csv_bytes(header, rows)
+        ).order_by("started_at", "pk"),
+    )
 
 
 def invoices_csv(organisation: Organisation, start: dt.datetime, end: dt.datetime) -> bytes:
@@ -335,63 +277,25 @@ def members_csv(organisation: Organisation, start: dt.datetime, end: dt.datetime
 
 def vehicles_csv(organisation: Organisation) -> bytes:
     """The fleet today (the statistics count the current fleet)."""
-    header = [
-        "vehicle_id",
-        "plate",
-        "make",
-        "model",
-        "category",
-        "energy",
-        "seats",
-        "range_km",
-        "battery_kwh",
-        "consumption_per_100km",
-        "co2_g_km",
-        "station_id",
-        "station",
-        "status",
-        "joined_fleet_on",
-    ]
     zone = zoneinfo.ZoneInfo(organisation.time_zone)
-    rows: list[list[Cell]] = [
-        [
-            v["id"],
-            v["plate"],
-            v["make"],
-            v["model"],
-            v["category"],
-            v["energy"],
-            v["seats"],
-            v["range_km"],
-            v["battery_kwh"],
-            v["consumption_per_100km"],
-            v["co2_g_km"],
-            v["home_station_id"],
-            v["home_station__name"],
-            v["status"],
-            v["created_at"].astimezone(zone).date(),
-        ]
-        for v in Vehicle.objects.filter(organisation=organisation)
-        .order_by("plate")
-        .values(
-            "id",
-            "plate",
-            "make",
-            "model",
-            "category",
-            "energy",
-            "seats",
-            "range_km",
-            "battery_kwh",
-            "consumption_per_100km",
-            "co2_g_km",
-            "home_station_id",
-            "home_station__name",
-            "status",
-            "created_at",
-        )
+    columns: list[Column] = [
+        ("vehicle_id", "id", None),
+        ("plate", "plate", None),
+        ("make", "make", None),
+        ("model", "model", None),
+        ("category", "category", None),
+        ("energy", "energy", None),
+        ("seats", "seats", None),
+        ("range_km", "range_km", None),
+        ("battery_kwh", "battery_kwh", None),
+        ("consumption_per_100km", "consumption_per_100km", None),
+        ("co2_g_km", "co2_g_km", None),
+        ("station_id", "home_station_id", None),
+        ("station", "home_station__name", None),
+        ("status", "status", None),
+        ("joined_fleet_on", "created_at", lambda at: at.astimezone(zone).date()),
     ]
-    return csv_bytes(header, rows)
+    return _csv(columns, Vehicle.objects.filter(organisation=organisation).order_by("plate"))
 
 
 def stations_csv(organisation: Organisation) -> bytes:
