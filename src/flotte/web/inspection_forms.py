@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from flotte.core.errors import ServiceError
 from flotte.inspections.marks import MARK_KINDS
 from flotte.inspections.models import Incident
+from flotte.web.damage_drawing import OUTLINE_VIEW, VIEW_LABELS
 
 # The outline is the car seen from above, its front at the top: the marks
 # placed on it are of the "top" view, x and y fractions of the drawing from
-# its top left corner (flotte.inspections.marks). Each zone is a point of
-# that drawing, for placing a mark without tapping it.
-OUTLINE_VIEW = "top"
+# its top left corner (flotte.inspections.marks; the view and the views'
+# words are flotte.web.damage_drawing's, which draws them for the console).
+# Each zone is a point of that drawing, for placing a mark without tapping it.
 ZONES: dict[str, tuple[Any, float, float]] = {
     "front_bumper": (_("front bumper"), 0.5, 0.04),
     "bonnet": (_("bonnet"), 0.5, 0.17),
@@ -52,13 +53,6 @@ ANGLE_LABELS = {
     "interior": _("interior"),
     "dashboard": _("dashboard"),
     "other": _("other"),
-}
-VIEW_LABELS = {
-    "top": _("from above"),
-    "left": _("left side"),
-    "right": _("right side"),
-    "front": _("front"),
-    "rear": _("rear"),
 }
 CLEANLINESS = [
     (1, _("1 – dirty")),
