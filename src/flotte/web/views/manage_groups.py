@@ -17,12 +17,12 @@ from django.views.decorators.http import require_POST
 from flotte.accounts.models import Membership, ParameterValue, UserGroup
 from flotte.accounts.organisations import group_create, group_update, membership_set_group
 from flotte.accounts.parameters import Level, ParamContext, registry
-from flotte.core.errors import PermissionDenied, ServiceError
+from flotte.core.errors import ServiceError
 from flotte.fleet.models import Vehicle
 from flotte.pricing.models import Tariff
 from flotte.web.errors import add_to_form
 from flotte.web.manage_forms_people import GroupForm, GroupMemberForm
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.views.manage import Console, manager_page, refusal_status
 
 
 def _shown(value: Any) -> str:
@@ -31,10 +31,6 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or _("(any)")
     return str(value)
-
-
-def _status(error: ServiceError) -> int:
-    return 403 if isinstance(error, PermissionDenied) else 400
 
 
 def _groups(console: Console) -> QuerySet[UserGroup]:
@@ -72,7 +68,7 @@ def groups(request: HttpRequest, console: Console) -> HttpResponse:
                 )
             except ServiceError as error:
                 add_to_form(form, error)
-                status = _status(error)
+                status = refusal_status(error)
             else:
                 messages.success(request, _("Group %(name)s created.") % {"name": group.name})
                 return redirect("web:manage_group", console.organisation.pk, group.pk)
@@ -170,7 +166,7 @@ def group_view(request: HttpRequest, console: Console, group_id: int) -> HttpRes
             )
         except ServiceError as error:
             add_to_form(form, error)
-            status = _status(error)
+            status = refusal_status(error)
         else:
             messages.success(request, _("Group saved."))
             return redirect("web:manage_group", console.organisation.pk, group.pk)
@@ -192,7 +188,7 @@ def group_member_add(request: HttpRequest, console: Console, group_id: int) -> H
             membership_set_group(actor=console.user, membership=membership, group=group)
         except ServiceError as error:
             add_to_form(form, error)
-            status = _status(error)
+            status = refusal_status(error)
         else:
             messages.success(
                 request,
@@ -216,7 +212,9 @@ def group_member_remove(
     try:
         membership_set_group(actor=console.user, membership=membership, group=None)
     except ServiceError as error:
-        return _render_group(request, console, group, status=_status(error), error=error.message)
+        return _render_group(
+            request, console, group, status=refusal_status(error), error=error.message
+        )
     messages.success(
         request,
         _("%(email)s is no longer in the group %(group)s.")

@@ -23,13 +23,13 @@ from flotte.accounts.drivers import (
 from flotte.accounts.models import DriverApproval, DriverProfile, Suspension, User
 from flotte.accounts.selectors import manages_member_in_person, members_of
 from flotte.api.routers.me import document_response
-from flotte.core.errors import NotFound, PermissionDenied, ServiceError
+from flotte.core.errors import NotFound, ServiceError
 from flotte.fleet.models import Badge
 from flotte.fleet.services import badge_deactivate, badge_issue
 from flotte.web.errors import add_to_form, explain
 from flotte.web.manage_forms import RejectForm, SuspendForm
 from flotte.web.manage_forms_people import BadgeForm, BadgeRevokeForm
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.views.manage import Console, manager_page, refusal_status
 
 STATUSES = ("submitted", "validated", "rejected", "none")
 
@@ -224,7 +224,7 @@ def member_badge_issue(request: HttpRequest, console: Console, user_id: int) -> 
             )
         except ServiceError as error:
             add_to_form(form, error)
-            status = 403 if isinstance(error, PermissionDenied) else 400
+            status = refusal_status(error)
         else:
             messages.success(request, _("Badge %(uid)s assigned.") % form.cleaned_data)
             return redirect("web:manage_member", console.organisation.pk, person.pk)
@@ -247,7 +247,7 @@ def badge_revoke(request: HttpRequest, console: Console, badge_id: int) -> HttpR
     try:
         badge_deactivate(actor=console.user, badge=badge, reason=reason)
     except ServiceError as error:
-        status = 403 if isinstance(error, PermissionDenied) else 400
+        status = refusal_status(error)
         return _render_member(request, console, person, status=status, error=explain(error))
     messages.success(request, _("Badge %(uid)s revoked.") % {"uid": badge.uid})
     return redirect("web:manage_member", console.organisation.pk, person.pk)
