@@ -164,6 +164,12 @@ urlpatterns = [
     ),
     path("profile/notifications/", profile.notifications, name="profile_notifications"),
     path("profile/language/", profile.language, name="profile_language"),
+    path("profile/devices/", profile.push_device_add, name="profile_push_device_add"),
+    path(
+        "profile/devices/<int:subscription_id>/remove/",
+        profile.push_device_remove,
+        name="profile_push_device_remove",
+    ),
     path("profile/export.json", profile.data_export, name="profile_export"),
     path("profile/erase/", profile.erase, name="profile_erase"),
     # The manager console
@@ -218,6 +224,31 @@ urlpatterns = [
         name="manage_suspension_lift",
     ),
     path("manage/<int:org_id>/fleet/", manage_fleet.fleet, name="manage_fleet"),
+    path(
+        "manage/<int:org_id>/fleet/stations/new/",
+        manage_fleet.station_new,
+        name="manage_station_new",
+    ),
+    path(
+        "manage/<int:org_id>/fleet/stations/<int:station_id>/edit/",
+        manage_fleet.station_edit,
+        name="manage_station_edit",
+    ),
+    path(
+        "manage/<int:org_id>/fleet/vehicles/new/",
+        manage_vehicle.vehicle_new,
+        name="manage_vehicle_new",
+    ),
+    path(
+        "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/edit/",
+        manage_vehicle.vehicle_edit,
+        name="manage_vehicle_edit",
+    ),
+    path(
+        "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/status/",
+        manage_vehicle.vehicle_status,
+        name="manage_vehicle_status",
+    ),
     path(
         "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/",
         manage_vehicle.vehicle_view,

@@ -10,7 +10,7 @@ from django.test import Client
 
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.core.models import AuditEntry
-from flotte.fleet.models import Box
+from flotte.fleet.models import Box, Vehicle
 from flotte.telematics.models import Command, VehicleState
 from flotte.telematics.publisher import RecordingPublisher
 from tests import factories as f
@@ -153,3 +153,187 @@ def test_a_community_manager_cannot_immobilize(alice: Tenant, client: Client) ->
     page = client.post(url(alice, "commands/"), {"kind": "immobilize"})
     assert page.status_code == 403 and page.context["error"]
     assert not Command.objects.exists()
+
+
+# Status, new vehicle, edit vehicle
+
+
+def community_manager(tenant: Tenant, client: Client) -> Client:
+    user = f.UserFactory(email="community-manager@example.org")
+    f.MembershipFactory(user=user, community=tenant.community, role="manager")
+    client.cookies["django_language"] = "en"
+    client.force_login(user)
+    return client
+
+
+def test_a_manager_takes_a_vehicle_into_maintenance_and_back(
+    alice: Tenant, manager: Client
+) -> None:
+    page = manager.get(url(alice))
+    assert page.context["status_form"].initial == {"status": "available"}
+    response = manager.post(url(alice, "status/"), {"status": "maintenance", "note": " brakes "})
+    assert response.status_code == 302 and response["Location"] == url(alice)
+    alice.vehicle.refresh_from_db()
+    assert (alice.vehicle.status, alice.vehicle.status_note) == ("maintenance", "brakes")
+    entry = AuditEntry.objects.get(action="vehicle.status_changed")
+    assert entry.actor == alice.manager and entry.data["to"] == "maintenance"
+    assert manager.get(url(alice)).context["status_form"].initial == {"status": "maintenance"}
+    manager.post(url(alice, "status/"), {"status": "available"})
+    alice.vehicle.refresh_from_db()
+    assert (alice.vehicle.status, alice.vehicle.status_note) == ("available", "")
+
+
+def test_an_unknown_status_is_refused_on_the_form(alice: Tenant, manager: Client) -> None:
+    page = manager.post(url(alice, "status/"), {"status": "scrapped"})
+    assert page.status_code == 400 and page.context["status_form"].errors["status"]
+    alice.vehicle.refresh_from_db()
+    assert alice.vehicle.status == "available"
+    assert not AuditEntry.objects.filter(action="vehicle.status_changed").exists()
+
+
+def test_a_community_manager_cannot_change_the_status(alice: Tenant, client: Client) -> None:
+    client = community_manager(alice, client)
+    page = client.post(url(alice, "status/"), {"status": "out_of_service"})
+    assert page.status_code == 403 and page.context["status_form"].non_field_errors()
+    alice.vehicle.refresh_from_db()
+    assert alice.vehicle.status == "available"
+
+
+def vehicle_data(tenant: Tenant, **changes: Any) -> dict[str, Any]:
+    data = {
+        "plate": "gh 123 ij",
+        "make": "Renault",
+        "model": "Zoe",
+        "category": "city",
+        "energy": "electric",
+        "seats": "4",
+        "range_km": "300",
+        "battery_kwh": "52",
+        "consumption_per_100km": "17.5",
+        "co2_g_km": "0",
+        "home_station": str(tenant.station.pk),
+        "communities": [str(tenant.community.pk)],
+        "accessories": ["child_seat", "charging_cable"],
+        "carpool_friendly": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def new_url(tenant: Tenant) -> str:
+    return f"/manage/{tenant.organisation.pk}/fleet/vehicles/new/"
+
+
+def test_a_manager_adds_a_vehicle(alice: Tenant, manager: Client) -> None:
+    assert manager.get(new_url(alice)).status_code == 200
+    response = manager.post(new_url(alice), vehicle_data(alice))
+    vehicle = Vehicle.objects.get(plate="GH-123-IJ")
+    assert response.status_code == 302 and response["Location"] == url(alice, vehicle=vehicle)
+    assert (vehicle.organisation, vehicle.home_station) == (alice.organisation, alice.station)
+    assert (vehicle.seats, vehicle.range_km, vehicle.energy) == (4, 300, "electric")
+    assert list(vehicle.communities.all()) == [alice.community]
+    assert sorted(vehicle.accessories) == ["charging_cable", "child_seat"]
+    assert vehicle.carpool_friendly
+    assert AuditEntry.objects.get(action="vehicle.created").actor == alice.manager
+
+
+def test_the_fleet_and_vehicle_pages_link_to_the_vehicle_forms(
+    alice: Tenant, manager: Client
+) -> None:
+    fleet_html = manager.get(f"/manage/{alice.organisation.pk}/fleet/").content.decode()
+    assert f'href="{new_url(alice)}"' in fleet_html
+    assert f'href="{url(alice, "edit/")}"' in manager.get(url(alice)).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"seats": "12"}, "seats"),
+        ({"range_km": ""}, "range_km"),
+        ({"energy": "steam"}, "energy"),
+        ({"accessories": ["jacuzzi"]}, "accessories"),
+        ({"co2_g_km": "90"}, "co2_g_km"),  # an electric car emits none: the service says so
+        ({"vin": "NOT-A-VIN"}, "vin"),
+    ],
+)
+def test_bad_vehicle_input_is_refused_on_its_field(
+    alice: Tenant, manager: Client, changes: dict[str, Any], field: str
+) -> None:
+    page = manager.post(new_url(alice), vehicle_data(alice, **changes))
+    assert page.status_code == 400 and page.context["form"].errors[field]
+    assert Vehicle.objects.count() == 1
+
+
+def test_a_plate_already_in_use_is_refused(alice: Tenant, manager: Client) -> None:
+    page = manager.post(new_url(alice), vehicle_data(alice, plate=alice.vehicle.plate))
+    assert page.status_code in {400, 409} and page.context["form"].errors
+    assert Vehicle.objects.count() == 1
+
+
+def test_another_organisations_station_or_community_is_refused(
+    alice: Tenant, bob: Tenant, manager: Client
+) -> None:
+    for changes in (
+        {"home_station": str(bob.station.pk)},
+        {"communities": [str(bob.community.pk)]},
+    ):
+        page = manager.post(new_url(alice), vehicle_data(alice, **changes))
+        assert page.status_code == 400
+    assert not Vehicle.objects.filter(plate="GH-123-IJ").exists()
+
+
+def test_a_manager_edits_a_vehicle(alice: Tenant, manager: Client) -> None:
+    other = f.StationFactory(organisation=alice.organisation, name="Gare")
+    page = manager.get(url(alice, "edit/"))
+    assert page.status_code == 200
+    assert page.context["form"].initial["plate"] == alice.vehicle.plate
+    data = vehicle_data(alice, plate=alice.vehicle.plate, home_station=str(other.pk))
+    response = manager.post(url(alice, "edit/"), data)
+    assert response.status_code == 302 and response["Location"] == url(alice)
+    alice.vehicle.refresh_from_db()
+    assert (alice.vehicle.make, alice.vehicle.home_station) == ("Renault", other)
+    assert AuditEntry.objects.get(action="vehicle.updated").actor == alice.manager
+
+
+def test_a_bad_edit_changes_nothing(alice: Tenant, manager: Client) -> None:
+    before = (alice.vehicle.make, alice.vehicle.co2_g_km)
+    page = manager.post(url(alice, "edit/"), vehicle_data(alice, make="Tesla", co2_g_km="90"))
+    assert page.status_code == 400 and page.context["form"].errors["co2_g_km"]
+    alice.vehicle.refresh_from_db()
+    assert (alice.vehicle.make, alice.vehicle.co2_g_km) == before
+
+
+def test_a_community_manager_cannot_add_or_edit_a_vehicle(alice: Tenant, client: Client) -> None:
+    client = community_manager(alice, client)
+    page = client.post(new_url(alice), vehicle_data(alice))
+    assert page.status_code == 403 and page.context["form"].non_field_errors()
+    page = client.post(url(alice, "edit/"), vehicle_data(alice, make="Tesla"))
+    assert page.status_code == 403
+    assert Vehicle.objects.count() == 1
+    alice.vehicle.refresh_from_db()
+    assert alice.vehicle.make != "Tesla"
+
+
+def test_the_vehicle_forms_of_another_organisation_are_not_found(
+    alice: Tenant, bob: Tenant, client: Client
+) -> None:
+    client.force_login(bob.manager)
+    assert client.get(url(bob, "edit/", alice.vehicle)).status_code == 404
+    assert client.post(url(bob, "edit/", alice.vehicle), vehicle_data(bob)).status_code == 404
+    assert (
+        client.post(url(bob, "status/", alice.vehicle), {"status": "maintenance"}).status_code
+        == 404
+    )
+    assert client.get(new_url(alice)).status_code == 404
+    assert client.post(new_url(alice), vehicle_data(alice)).status_code == 404
+    alice.vehicle.refresh_from_db()
+    assert alice.vehicle.status == "available" and Vehicle.objects.count() == 2
+
+
+def test_a_member_is_refused_the_vehicle_forms(alice: Tenant, client: Client) -> None:
+    client.force_login(alice.member)
+    assert client.get(new_url(alice)).status_code == 403
+    assert client.post(new_url(alice), vehicle_data(alice)).status_code == 403
+    assert client.get(url(alice, "edit/")).status_code == 403
+    assert client.post(url(alice, "status/"), {"status": "maintenance"}).status_code == 403
+    assert Vehicle.objects.count() == 1

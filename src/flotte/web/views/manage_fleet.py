@@ -1,21 +1,27 @@
 """The fleet in the console: stations, vehicles with their box and state,
-the latest commands, and a map of the positions the policy lets boxes send."""
+the latest commands, a map of the positions the policy lets boxes send, and
+adding and editing stations."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from flotte.accounts.parameters import param_value
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Box, Station, Vehicle
+from flotte.fleet.services import station_create, station_update
 from flotte.telematics.models import Command
 from flotte.telematics.params import POSITION_POLICY
 from flotte.telematics.selectors import vehicle_state_for
-from flotte.web.views.manage import Console, manager_page
+from flotte.web.errors import add_to_form
+from flotte.web.manage_forms_fleet import StationForm
+from flotte.web.views.manage import Console, manager_page, refusal_status
 
 
 @manager_page
@@ -75,3 +81,59 @@ def fleet(request: HttpRequest, console: Console) -> HttpResponse:
             },
         ),
     )
+
+
+def _render_station_form(
+    request: HttpRequest,
+    console: Console,
+    form: StationForm,
+    station: Station | None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "web/manage/station_form.html",
+        console.context(section="fleet", form=form, station=station),
+        status=status,
+    )
+
+
+@manager_page
+def station_new(request: HttpRequest, console: Console) -> HttpResponse:
+    """Add a station to the organisation (``station_create``)."""
+    org = console.organisation
+    if request.method != "POST":
+        return _render_station_form(request, console, StationForm(organisation=org), None)
+    form = StationForm(request.POST, organisation=org)
+    if not form.is_valid():
+        return _render_station_form(request, console, form, None, status=400)
+    try:
+        station = station_create(actor=console.user, organisation=org, **form.service_fields())
+    except ServiceError as error:
+        add_to_form(form, error)
+        return _render_station_form(request, console, form, None, status=refusal_status(error))
+    messages.success(request, _("Station “%(name)s” added.") % {"name": station.name})
+    return redirect("web:manage_fleet", org.pk)
+
+
+@manager_page
+def station_edit(request: HttpRequest, console: Console, station_id: int) -> HttpResponse:
+    """Change a station's details (``station_update``)."""
+    org = console.organisation
+    station = Station.objects.filter(organisation=org, pk=station_id).first()
+    if station is None:
+        raise Http404
+    if request.method != "POST":
+        form = StationForm(initial=StationForm.initial_for(station), organisation=org)
+        return _render_station_form(request, console, form, station)
+    form = StationForm(request.POST, organisation=org)
+    if not form.is_valid():
+        return _render_station_form(request, console, form, station, status=400)
+    try:
+        station_update(actor=console.user, station=station, **form.service_fields())
+    except ServiceError as error:
+        add_to_form(form, error)
+        station.refresh_from_db()
+        return _render_station_form(request, console, form, station, status=refusal_status(error))
+    messages.success(request, _("Station “%(name)s” saved.") % {"name": station.name})
+    return redirect("web:manage_fleet", org.pk)

@@ -1,6 +1,7 @@
 """One vehicle in the console: its box and state, the latest commands with
-their states, commands sent from the console, and moving the upcoming
-bookings of a vehicle taken out of service."""
+their states, commands sent from the console, its status (maintenance, out
+of service, back in service), adding and editing vehicles, and moving the
+upcoming bookings of a vehicle taken out of service."""
 
 from __future__ import annotations
 
@@ -17,12 +18,18 @@ from flotte.booking.transfers import vehicle_bulk_transfer
 from flotte.core import clock
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Box, Vehicle
+from flotte.fleet.services import vehicle_create, vehicle_set_status, vehicle_update
 from flotte.inspections.models import Incident, Inspection
 from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Command
 from flotte.telematics.selectors import vehicle_state_for
-from flotte.web.errors import explain
-from flotte.web.manage_forms_fleet import BulkTransferForm, CommandForm
+from flotte.web.errors import add_to_form, explain
+from flotte.web.manage_forms_fleet import (
+    BulkTransferForm,
+    CommandForm,
+    VehicleForm,
+    VehicleStatusForm,
+)
 from flotte.web.views.manage import Console, manager_page, refusal_status
 
 
@@ -79,6 +86,8 @@ def _render_vehicle(
             .select_related("to_vehicle", "booking")
             .order_by("-created_at")[:10],
             transfer_form=extra.pop("transfer_form", None) or BulkTransferForm(),
+            status_form=extra.pop("status_form", None)
+            or VehicleStatusForm(initial={"status": vehicle.status}),
             inspections=Inspection.objects.filter(
                 vehicle=vehicle, state=Inspection.State.SUBMITTED
             ).count(),
@@ -142,3 +151,86 @@ def vehicle_transfer(request: HttpRequest, console: Console, vehicle_id: int) ->
         % {"moved": moved, "total": len(transfers)},
     )
     return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
+
+
+@require_POST
+@manager_page
+def vehicle_status(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Take the vehicle into maintenance or out of service, or back into
+    service (``vehicle_set_status``: the organisation's managers; audited)."""
+    vehicle = _vehicle(console, vehicle_id)
+    form = VehicleStatusForm(request.POST)
+    if not form.is_valid():
+        return _render_vehicle(request, console, vehicle, status=400, status_form=form)
+    try:
+        vehicle_set_status(
+            actor=console.user,
+            vehicle=vehicle,
+            status=form.cleaned_data["status"],
+            note=form.cleaned_data["note"],
+        )
+    except ServiceError as error:
+        add_to_form(form, error)
+        vehicle.refresh_from_db()
+        return _render_vehicle(
+            request, console, vehicle, status=refusal_status(error), status_form=form
+        )
+    messages.success(request, _("Status: %(status)s.") % {"status": vehicle.get_status_display()})
+    return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
+
+
+def _render_form(
+    request: HttpRequest,
+    console: Console,
+    form: VehicleForm,
+    vehicle: Vehicle | None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "web/manage/vehicle_form.html",
+        console.context(section="fleet", form=form, vehicle=vehicle),
+        status=status,
+    )
+
+
+@manager_page
+def vehicle_new(request: HttpRequest, console: Console) -> HttpResponse:
+    """Add a vehicle to the organisation (``vehicle_create``)."""
+    org = console.organisation
+    if request.method != "POST":
+        return _render_form(request, console, VehicleForm(organisation=org), None)
+    form = VehicleForm(request.POST, organisation=org)
+    if not form.is_valid():
+        return _render_form(request, console, form, None, status=400)
+    fields = form.service_fields()
+    try:
+        vehicle = vehicle_create(actor=console.user, organisation=org, **fields)
+    except ServiceError as error:
+        add_to_form(form, error)
+        return _render_form(request, console, form, None, status=refusal_status(error))
+    messages.success(request, _("Vehicle %(plate)s added.") % {"plate": vehicle.plate})
+    return redirect("web:manage_vehicle", org.pk, vehicle.pk)
+
+
+@manager_page
+def vehicle_edit(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Change a vehicle's details (``vehicle_update``); its status has its
+    own form on the vehicle's page."""
+    vehicle = _vehicle(console, vehicle_id)
+    org = console.organisation
+    if request.method != "POST":
+        form = VehicleForm(initial=VehicleForm.initial_for(vehicle), organisation=org)
+        return _render_form(request, console, form, vehicle)
+    form = VehicleForm(request.POST, organisation=org)
+    if not form.is_valid():
+        return _render_form(request, console, form, vehicle, status=400)
+    try:
+        vehicle_update(actor=console.user, vehicle=vehicle, **form.service_fields())
+    except ServiceError as error:
+        add_to_form(form, error)
+        return _render_form(
+            request, console, form, _vehicle(console, vehicle_id), status=refusal_status(error)
+        )
+    messages.success(request, _("Vehicle %(plate)s saved.") % {"plate": vehicle.plate})
+    return redirect("web:manage_vehicle", org.pk, vehicle.pk)
