@@ -4,6 +4,7 @@ and the survey after a trip, reached from the ended booking."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 from typing import Any
@@ -16,7 +17,7 @@ from flotte.booking.lifecycle import booking_end, booking_start
 from flotte.booking.models import Booking
 from flotte.core import clock
 from flotte.fleet.models import Badge, Box
-from flotte.notify.models import NotificationPreference, SurveyResponse
+from flotte.notify.models import NotificationPreference, PushSubscription, SurveyResponse
 from flotte.telematics.models import PrivateModeSwitch, Trip
 from tests import factories as f
 from tests.booking.test_services import NOW, book, hours
@@ -313,3 +314,71 @@ def test_no_survey_link_before_the_trip_ends_or_where_surveys_are_off(
     booking = ended_trip(alice)
     html = member.get(f"/c/{alice.community.slug}/bookings/{booking.pk}/").content.decode()
     assert 'class="survey"' not in html
+
+
+# -- push devices ------------------------------------------------------------
+
+VAPID_KEY = base64.urlsafe_b64encode(b"\x07" * 32).rstrip(b"=").decode()
+DEVICE_KEY = base64.urlsafe_b64encode(b"\x04" + b"\x01" * 64).rstrip(b"=").decode()
+DEVICE_AUTH = base64.urlsafe_b64encode(b"a" * 16).rstrip(b"=").decode()
+ENDPOINT = "https://fcm.googleapis.com/fcm/send/abc"
+
+
+@pytest.fixture
+def vapid(settings: Any) -> None:
+    settings.VAPID_PRIVATE_KEY = VAPID_KEY
+    settings.VAPID_SUBJECT = "mailto:ops@example.org"
+
+
+def subscription(endpoint: str = ENDPOINT, **keys: str) -> str:
+    return json.dumps(
+        {"endpoint": endpoint, "keys": {"p256dh": DEVICE_KEY, "auth": DEVICE_AUTH, **keys}}
+    )
+
+
+def test_a_device_subscribes_from_the_profile_and_is_listed_then_removed(
+    alice: Tenant, vapid: None, english: Client
+) -> None:
+    english.force_login(alice.member)
+    page = english.get("/profile/").content.decode()
+    assert 'id="push-device"' in page and "No device receives" in page
+    answer = english.post(
+        "/profile/devices/",
+        subscription(),
+        content_type="application/json",
+        HTTP_USER_AGENT="Firefox on Android",
+    )
+    assert answer.status_code == 201, answer.content
+    device = PushSubscription.objects.get(user=alice.member)
+    assert (device.endpoint, device.user_agent) == (ENDPOINT, "Firefox on Android")
+    assert "Firefox on Android" in english.get("/profile/").content.decode()
+    removed = english.post(f"/profile/devices/{device.pk}/remove/")
+    assert removed.status_code == 302
+    assert not PushSubscription.objects.exists()
+
+
+def test_a_bad_subscription_is_a_400_with_a_message_and_saves_nothing(
+    alice: Tenant, vapid: None, english: Client
+) -> None:
+    english.force_login(alice.member)
+    for body in ("not json", subscription(p256dh="short"), subscription("http://insecure/x")):
+        answer = english.post("/profile/devices/", body, content_type="application/json")
+        assert answer.status_code == 400, body
+        assert answer.json()["message"]
+    assert not PushSubscription.objects.exists()
+
+
+def test_without_push_the_profile_offers_no_device(alice: Tenant, english: Client) -> None:
+    english.force_login(alice.member)
+    assert 'id="push-device"' not in english.get("/profile/").content.decode()
+
+
+def test_another_members_device_cannot_be_removed(
+    alice: Tenant, bob: Tenant, vapid: None, client: Client
+) -> None:
+    client.force_login(bob.member)
+    client.post("/profile/devices/", subscription(), content_type="application/json")
+    device = PushSubscription.objects.get()
+    client.force_login(alice.member)
+    assert client.post(f"/profile/devices/{device.pk}/remove/").status_code == 404
+    assert PushSubscription.objects.filter(pk=device.pk).exists()

@@ -6,6 +6,7 @@ parse, call the services the REST routers call, and render."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,7 +26,14 @@ from flotte.booking.models import Booking
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Badge
 from flotte.notify.events import EMAIL, EVENTS
-from flotte.notify.preferences import Preferences, preferences_of, preferences_set
+from flotte.notify.models import PushSubscription
+from flotte.notify.preferences import (
+    Preferences,
+    preferences_of,
+    preferences_set,
+    push_subscription_delete,
+    push_subscription_save,
+)
 from flotte.telematics.models import Trip
 from flotte.telematics.trips import private_mode_set
 from flotte.web.errors import explain
@@ -125,6 +133,8 @@ def profile_context(user: User, **extra: Any) -> dict[str, Any]:
         "notification_rows": notification_rows(user, preferences),
         "channels": [str(CHANNEL_LABELS[c]) for c in preferences.channels],
         "mailings": preferences.mailings,
+        "push_public_key": preferences.push_public_key,
+        "push_devices": PushSubscription.objects.filter(user=user).order_by("-created_at"),
         "language_form": LanguageForm(initial={"language": user.language}),
         **extra,
     }
@@ -166,6 +176,44 @@ def notifications(request: HttpRequest) -> HttpResponse:
     except ServiceError as error:
         return _render_profile(request, 400, notifications_error=_explain(error))
     messages.success(request, _("Your notification choices are saved."))
+    return redirect("web:profile")
+
+
+@login_required
+@require_POST
+def push_device_add(request: HttpRequest) -> HttpResponse:
+    """This device's push subscription, as the browser's
+    ``pushManager.subscribe()`` gave it (JSON, sent by web/push.js)."""
+    try:
+        sent = json.loads(request.body or b"{}")
+        keys = sent.get("keys") or {}
+        subscription = push_subscription_save(
+            user=_user(request),
+            endpoint=str(sent.get("endpoint") or ""),
+            p256dh=str(keys.get("p256dh") or ""),
+            auth=str(keys.get("auth") or ""),
+            user_agent=request.headers.get("User-Agent", "")[:200],
+        )
+    except (ValueError, AttributeError):
+        return JsonResponse({"message": _("This device's answer could not be read.")}, status=400)
+    except ServiceError as error:
+        return JsonResponse({"message": _explain(error)}, status=error.status)
+    return JsonResponse(
+        {"id": subscription.pk, "message": _("This device will receive your notifications.")},
+        status=201,
+    )
+
+
+@login_required
+@require_POST
+def push_device_remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
+    try:
+        push_subscription_delete(user=_user(request), subscription_id=subscription_id)
+    except ServiceError as error:
+        if error.status == 404:
+            raise Http404 from None
+        raise
+    messages.success(request, _("This device will no longer receive notifications."))
     return redirect("web:profile")
 
 

@@ -81,3 +81,39 @@ self.addEventListener("fetch", (event) => {
     );
   }
 });
+
+// Web Push: the platform's push sender posts {"title", "body", "url", "tag"}
+// (notify/senders/push.py), encrypted for this device; show it, and open its
+// page when it is tapped.
+function showPushed(data) {
+  const message = data || {};
+  return self.registration.showNotification(message.title || "Flotte", {
+    body: message.body || "",
+    tag: message.tag || undefined,
+    icon: "/static/web/icons/flotte-192.png",
+    data: { url: message.url || "/" },
+  });
+}
+self.showPushed = showPushed;
+
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(showPushed(data));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data || {}).url || "/", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === target.href);
+      return open ? open.focus() : self.clients.openWindow(target.href);
+    })
+  );
+});
