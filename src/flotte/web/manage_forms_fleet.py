@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from flotte.accounts.models import Community, Organisation
-from flotte.fleet.models import Station, Vehicle
+from flotte.fleet.models import Box, Station, Vehicle
 from flotte.inspections.models import Incident, Inspection
 from flotte.telematics.models import Command
 
@@ -155,6 +155,21 @@ class StationForm(forms.Form):
         fields = dict(self.cleaned_data)
         fields["communities"] = list(fields["communities"])
         return fields
+
+
+class BoxFitForm(forms.Form):
+    """Fit one of the organisation's unfitted boxes to the vehicle."""
+
+    box: forms.ModelChoiceField[Box] = forms.ModelChoiceField(
+        label=_("Box"), queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["box"].queryset = Box.objects.filter(  # type: ignore[attr-defined]
+            organisation=organisation, vehicle__isnull=True
+        ).order_by("box_id")
+        self.fields["box"].label_from_instance = lambda box: box.box_id  # type: ignore[attr-defined]
 
 
 class BulkTransferForm(forms.Form):

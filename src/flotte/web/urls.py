@@ -250,6 +250,16 @@ urlpatterns = [
         name="manage_vehicle_status",
     ),
     path(
+        "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/box/fit/",
+        manage_vehicle.vehicle_box_fit,
+        name="manage_vehicle_box_fit",
+    ),
+    path(
+        "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/box/remove/",
+        manage_vehicle.vehicle_box_remove,
+        name="manage_vehicle_box_remove",
+    ),
+    path(
         "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/",
         manage_vehicle.vehicle_view,
         name="manage_vehicle",

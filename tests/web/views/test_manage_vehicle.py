@@ -337,3 +337,70 @@ def test_a_member_is_refused_the_vehicle_forms(alice: Tenant, client: Client) ->
     assert client.get(url(alice, "edit/")).status_code == 403
     assert client.post(url(alice, "status/"), {"status": "maintenance"}).status_code == 403
     assert Vehicle.objects.count() == 1
+
+
+# Fitting and taking out a box
+
+
+def test_a_manager_takes_the_box_out_and_fits_another(alice: Tenant, manager: Client) -> None:
+    spare = f.BoxFactory(organisation=alice.organisation, box_id="spare-1")
+    page = manager.get(url(alice))
+    assert list(page.context["box_form"].fields["box"].queryset) == [spare]
+    response = manager.post(url(alice, "box/fit/"), {"box": spare.pk})
+    assert response.status_code == 302 and response["Location"] == url(alice)
+    spare.refresh_from_db()
+    alice.box.refresh_from_db()
+    assert (spare.vehicle, alice.box.vehicle) == (alice.vehicle, None)
+    assert AuditEntry.objects.filter(action="box.fitted").get().actor == alice.manager
+    response = manager.post(url(alice, "box/remove/"))
+    assert response.status_code == 302
+    spare.refresh_from_db()
+    assert spare.vehicle is None and not Box.objects.filter(vehicle=alice.vehicle).exists()
+    page = manager.get(url(alice))
+    assert page.context["box"] is None
+    assert set(page.context["box_form"].fields["box"].queryset) == {spare, alice.box}
+
+
+def test_a_box_fitted_elsewhere_or_of_another_organisation_cannot_be_fitted(
+    alice: Tenant, bob: Tenant, manager: Client
+) -> None:
+    other = f.VehicleFactory(organisation=alice.organisation, home_station=alice.station)
+    for box in (alice.box, bob.box):
+        page = manager.post(url(alice, "box/fit/", other), {"box": box.pk})
+        assert page.status_code == 400 and page.context["box_form"].errors["box"]
+    alice.box.refresh_from_db()
+    bob.box.refresh_from_db()
+    assert (alice.box.vehicle, bob.box.vehicle) == (alice.vehicle, bob.vehicle)
+
+
+def test_taking_out_a_box_that_is_not_there_is_refused(alice: Tenant, manager: Client) -> None:
+    other = f.VehicleFactory(organisation=alice.organisation, home_station=alice.station)
+    page = manager.post(url(alice, "box/remove/", other))
+    assert page.status_code == 400 and page.context["error"]
+    alice.box.refresh_from_db()
+    assert alice.box.vehicle == alice.vehicle
+
+
+def test_a_community_manager_cannot_fit_or_take_out_a_box(alice: Tenant, client: Client) -> None:
+    spare = f.BoxFactory(organisation=alice.organisation)
+    client = community_manager(alice, client)
+    page = client.post(url(alice, "box/fit/"), {"box": spare.pk})
+    assert page.status_code == 403 and page.context["box_form"].non_field_errors()
+    assert client.post(url(alice, "box/remove/")).status_code == 403
+    spare.refresh_from_db()
+    alice.box.refresh_from_db()
+    assert (spare.vehicle, alice.box.vehicle) == (None, alice.vehicle)
+
+
+def test_the_box_forms_of_another_organisation_are_refused(
+    alice: Tenant, bob: Tenant, client: Client
+) -> None:
+    client.force_login(bob.manager)
+    spare = f.BoxFactory(organisation=bob.organisation)
+    assert client.post(url(bob, "box/fit/", alice.vehicle), {"box": spare.pk}).status_code == 404
+    assert client.post(url(bob, "box/remove/", alice.vehicle)).status_code == 404
+    client.force_login(alice.member)
+    assert client.post(url(alice, "box/remove/")).status_code == 403
+    alice.box.refresh_from_db()
+    spare.refresh_from_db()
+    assert (alice.box.vehicle, spare.vehicle) == (alice.vehicle, None)

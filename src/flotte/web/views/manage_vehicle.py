@@ -18,13 +18,14 @@ from flotte.booking.transfers import vehicle_bulk_transfer
 from flotte.core import clock
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Box, Vehicle
-from flotte.fleet.services import vehicle_create, vehicle_set_status, vehicle_update
+from flotte.fleet.services import box_fit, vehicle_create, vehicle_set_status, vehicle_update
 from flotte.inspections.models import Incident, Inspection
 from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Command
 from flotte.telematics.selectors import vehicle_state_for
 from flotte.web.errors import add_to_form, explain
 from flotte.web.manage_forms_fleet import (
+    BoxFitForm,
     BulkTransferForm,
     CommandForm,
     VehicleForm,
@@ -86,6 +87,7 @@ def _render_vehicle(
             .select_related("to_vehicle", "booking")
             .order_by("-created_at")[:10],
             transfer_form=extra.pop("transfer_form", None) or BulkTransferForm(),
+            box_form=extra.pop("box_form", None) or BoxFitForm(organisation=console.organisation),
             status_form=extra.pop("status_form", None)
             or VehicleStatusForm(initial={"status": vehicle.status}),
             inspections=Inspection.objects.filter(
@@ -234,3 +236,43 @@ def vehicle_edit(request: HttpRequest, console: Console, vehicle_id: int) -> Htt
         )
     messages.success(request, _("Vehicle %(plate)s saved.") % {"plate": vehicle.plate})
     return redirect("web:manage_vehicle", org.pk, vehicle.pk)
+
+
+@require_POST
+@manager_page
+def vehicle_box_fit(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Fit one of the organisation's unfitted boxes (``box_fit``); a box
+    already in the vehicle comes out."""
+    vehicle = _vehicle(console, vehicle_id)
+    form = BoxFitForm(request.POST, organisation=console.organisation)
+    if not form.is_valid():
+        return _render_vehicle(request, console, vehicle, status=400, box_form=form)
+    try:
+        box = box_fit(actor=console.user, box=form.cleaned_data["box"], vehicle=vehicle)
+    except ServiceError as error:
+        add_to_form(form, error)
+        return _render_vehicle(
+            request, console, vehicle, status=refusal_status(error), box_form=form
+        )
+    messages.success(request, _("Box %(box)s fitted.") % {"box": box.box_id})
+    return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
+
+
+@require_POST
+@manager_page
+def vehicle_box_remove(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """Take the box out of the vehicle (``box_fit`` to no vehicle)."""
+    vehicle = _vehicle(console, vehicle_id)
+    box = Box.objects.filter(vehicle=vehicle).first()
+    if box is None:
+        return _render_vehicle(
+            request, console, vehicle, status=400, error=_("This vehicle has no box.")
+        )
+    try:
+        box_fit(actor=console.user, box=box, vehicle=None)
+    except ServiceError as error:
+        return _render_vehicle(
+            request, console, vehicle, status=refusal_status(error), error=explain(error)
+        )
+    messages.success(request, _("Box %(box)s taken out.") % {"box": box.box_id})
+    return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
