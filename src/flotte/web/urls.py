@@ -250,6 +250,11 @@ urlpatterns = [
         name="manage_vehicle_status",
     ),
     path(
+        "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/incidents/new/",
+        manage_vehicle.vehicle_incident,
+        name="manage_vehicle_incident",
+    ),
+    path(
         "manage/<int:org_id>/fleet/vehicles/<int:vehicle_id>/box/fit/",
         manage_vehicle.vehicle_box_fit,
         name="manage_vehicle_box_fit",

@@ -11,6 +11,7 @@ from django.test import Client
 from flotte.booking.models import Booking, ManagerAlert, Transfer
 from flotte.core.models import AuditEntry
 from flotte.fleet.models import Box, Vehicle
+from flotte.inspections.models import Incident
 from flotte.telematics.models import Command, VehicleState
 from flotte.telematics.publisher import RecordingPublisher
 from tests import factories as f
@@ -404,3 +405,38 @@ def test_the_box_forms_of_another_organisation_are_refused(
     alice.box.refresh_from_db()
     spare.refresh_from_db()
     assert (alice.box.vehicle, spare.vehicle) == (alice.vehicle, None)
+
+
+# -- a manager's own incident report -------------------------------------------
+
+
+def test_a_manager_reports_an_incident_found_on_the_vehicle(alice: Tenant, manager: Client) -> None:
+    response = manager.post(
+        url(alice, "incidents/new/"),
+        {"kind": "damage", "description": "Rétroviseur gauche cassé, vu au parking"},
+    )
+    incident = Incident.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/manage/{alice.organisation.pk}/incidents/{incident.pk}/"
+    assert (incident.reporter, incident.vehicle, incident.booking) == (
+        alice.manager,
+        alice.vehicle,
+        None,
+    )
+    assert ManagerAlert.objects.filter(kind="damage").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"kind": "fire", "description": "x"}, "kind"),
+        ({"kind": "damage", "description": "   "}, "description"),
+    ],
+)
+def test_a_bad_incident_report_is_refused_on_its_field(
+    alice: Tenant, manager: Client, data: dict[str, str], field: str
+) -> None:
+    page = manager.post(url(alice, "incidents/new/"), data)
+    assert page.status_code == 400
+    assert field in page.context["incident_form"].errors
+    assert not Incident.objects.exists()

@@ -19,11 +19,13 @@ from flotte.core import clock
 from flotte.core.errors import ServiceError
 from flotte.fleet.models import Box, Vehicle
 from flotte.fleet.services import box_fit, vehicle_create, vehicle_set_status, vehicle_update
+from flotte.inspections.incidents import incident_report
 from flotte.inspections.models import Incident, Inspection
 from flotte.telematics.commands import command_issue
 from flotte.telematics.models import Command
 from flotte.telematics.selectors import vehicle_state_for
 from flotte.web.errors import add_to_form, explain
+from flotte.web.inspection_forms import IncidentForm
 from flotte.web.manage_forms_fleet import (
     BoxFitForm,
     BulkTransferForm,
@@ -90,6 +92,7 @@ def _render_vehicle(
             box_form=extra.pop("box_form", None) or BoxFitForm(organisation=console.organisation),
             status_form=extra.pop("status_form", None)
             or VehicleStatusForm(initial={"status": vehicle.status}),
+            incident_form=extra.pop("incident_form", None) or IncidentForm(),
             inspections=Inspection.objects.filter(
                 vehicle=vehicle, state=Inspection.State.SUBMITTED
             ).count(),
@@ -179,6 +182,31 @@ def vehicle_status(request: HttpRequest, console: Console, vehicle_id: int) -> H
         )
     messages.success(request, _("Status: %(status)s.") % {"status": vehicle.get_status_display()})
     return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
+
+
+@require_POST
+@manager_page
+def vehicle_incident(request: HttpRequest, console: Console, vehicle_id: int) -> HttpResponse:
+    """A manager reports an incident found on the vehicle, outside any trip
+    (``incident_report``: damage, accidents and breakdowns alert the
+    managers; audited)."""
+    vehicle = _vehicle(console, vehicle_id)
+    form = IncidentForm(request.POST)
+    if not form.is_valid():
+        return _render_vehicle(request, console, vehicle, status=400, incident_form=form)
+    try:
+        incident = incident_report(
+            actor=console.user,
+            vehicle=vehicle,
+            kind=form.cleaned_data["kind"],
+            description=form.cleaned_data["description"],
+        )
+    except ServiceError as error:
+        add_to_form(form, error)
+        return _render_vehicle(
+            request, console, vehicle, status=refusal_status(error), incident_form=form
+        )
+    return redirect("web:manage_incident", console.organisation.pk, incident.pk)
 
 
 def _render_form(
