@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from flotte.accounts.models import Organisation
 from flotte.accounts.parameters import param_values
@@ -48,18 +49,24 @@ def _late_penalty(grace: int, per_half_hour: Decimal) -> str:
         vat_rate=STANDARD_VAT_RATE,
     )
     amount = penalty.amount if penalty else Decimal("0.00")
-    return _(
+    return ngettext(
         "A car returned %(minutes)s minutes late costs %(amount)s more; "
-        "up to %(grace)s minutes late, nothing."
+        "up to %(grace)s minute late, nothing.",
+        "A car returned %(minutes)s minutes late costs %(amount)s more; "
+        "up to %(grace)s minutes late, nothing.",
+        grace,
     ) % {"minutes": LATE_EXAMPLE_MINUTES, "amount": euros(amount), "grace": grace}
 
 
 def _cancellation(free_hours: int, fee: Decimal) -> str:
     if not fee:
         return _("Cancelling is always free.")
-    return _(
+    return ngettext(
+        "Cancelling less than %(hours)s hour before the booked departure costs %(fee)s; "
+        "earlier, it is free.",
         "Cancelling less than %(hours)s hours before the booked departure costs %(fee)s; "
-        "earlier, it is free."
+        "earlier, it is free.",
+        free_hours,
     ) % {"hours": free_hours, "fee": euros(fee)}
 
 

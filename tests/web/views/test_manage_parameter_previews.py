@@ -90,3 +90,14 @@ def test_every_preview_reads_in_french_too(alice: Tenant) -> None:
         for key in PREVIEWS:
             text = preview(key, alice.organisation)
             assert text and text.endswith("."), key
+
+
+def test_a_value_of_one_reads_in_the_singular(alice: Tenant) -> None:
+    set_param(alice, GRACE, 1)
+    set_param(alice, "booking_cancel_free_until_hours", 1)
+    with translation.override("fr"):
+        assert "jusqu’à 1 minute de retard" in (preview(GRACE, alice.organisation) or "")
+        cancel = preview("booking_cancel_fee", alice.organisation) or ""
+        assert "moins de 1 heure avant" in cancel
+    with translation.override("en"):
+        assert "up to 1 minute late" in (preview(PENALTY, alice.organisation) or "")
