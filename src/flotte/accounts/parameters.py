@@ -41,6 +41,13 @@ class Level(StrEnum):
 PRECEDENCE = (Level.VEHICLE, Level.GROUP, Level.COMMUNITY, Level.ORGANISATION)
 
 
+def _in_force(parameter: Parameter, stored: dict[str, Any]) -> Any:
+    """The value stored at the most specific level set (``stored``: level to
+    stored JSON), else the parameter's default."""
+    level = next((lv for lv in PRECEDENCE if lv in stored), None)
+    return parameter.default if level is None else parameter.from_json(stored[level])
+
+
 class Kind(StrEnum):
     INT = "int"
     DECIMAL = "decimal"
@@ -247,12 +254,7 @@ def param_values(
     ):
         if row.level in parameters[row.key].levels:
             found[row.key][row.level] = row.value
-    values = {}
-    for key, parameter in parameters.items():
-        rows = found[key]
-        level = next((lv for lv in PRECEDENCE if lv in rows), None)
-        values[key] = parameter.default if level is None else parameter.from_json(rows[level])
-    return values
+    return {key: _in_force(parameter, found[key]) for key, parameter in parameters.items()}
 
 
 def organisation_param_values(
@@ -469,13 +471,10 @@ def param_values_per_vehicle(
         if row.level == Level.VEHICLE:
             own[row.key][row.vehicle_id] = parameter.from_json(row.value)  # type: ignore[index]
         else:
-            shared[row.key][row.level] = parameter.from_json(row.value)
+            shared[row.key][row.level] = row.value
     values: dict[str, dict[int, Any]] = {}
     for key, parameter in parameters.items():
-        base = next(
-            (shared[key][level] for level in PRECEDENCE if level in shared[key]),
-            parameter.default,
-        )
+        base = _in_force(parameter, shared[key])
         values[key] = {vehicle.pk: own[key].get(vehicle.pk, base) for vehicle in vehicles}
     return values
 
@@ -580,12 +579,7 @@ class _Snapshot:
                 parameter = parameters.get(key)
                 if parameter is not None and stored_level in parameter.levels:
                     found[key][stored_level] = value
-        values = {}
-        for key, parameter in parameters.items():
-            rows = found[key]
-            level = next((lv for lv in PRECEDENCE if lv in rows), None)
-            values[key] = parameter.default if level is None else parameter.from_json(rows[level])
-        return values
+        return {key: _in_force(parameter, found[key]) for key, parameter in parameters.items()}
 
     def values_per_vehicle(
         self, parameters: dict[str, Parameter], *, context: ParamContext, vehicles: list[Vehicle]
@@ -601,10 +595,7 @@ class _Snapshot:
         own_rows = self.own[organisation_id]
         values: dict[str, dict[int, Any]] = {}
         for key, parameter in parameters.items():
-            base = next(
-                (parameter.from_json(found[key][lv]) for lv in PRECEDENCE if lv in found[key]),
-                parameter.default,
-            )
+            base = _in_force(parameter, found[key])
             values[key] = {}
             for vehicle in vehicles:
                 own = next(
