@@ -8,7 +8,7 @@ import functools
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -99,6 +99,22 @@ def refusal_status(error: ServiceError) -> int:
     return 403 if isinstance(error, PermissionDenied) else 400
 
 
+T = TypeVar("T")
+
+
+def submit(form: forms.Form, save: Callable[[], T]) -> tuple[T | None, int]:
+    """Check a console form, then run ``save`` (which calls the service with
+    its cleaned data): (what it returned, 200), or (None, the status of the
+    page that shows the form again) with the refusal on the form."""
+    if not form.is_valid():
+        return None, 400
+    try:
+        return save(), 200
+    except ServiceError as error:
+        add_to_form(form, error)
+        return None, refusal_status(error)
+
+
 def charge_excess(
     request: HttpRequest,
     form: forms.Form,
@@ -109,13 +125,12 @@ def charge_excess(
     inspection). None once charged, with the invoice's number in a success
     message; otherwise the status of the page that shows the form again,
     the refusal on it."""
-    if not form.is_valid():
-        return 400
-    try:
-        charged = charge(amount=form.cleaned_data["amount"], label=form.cleaned_data["label"])
-    except ServiceError as error:
-        add_to_form(form, error)
-        return refusal_status(error)
+    charged, status = submit(
+        form,
+        lambda: charge(amount=form.cleaned_data["amount"], label=form.cleaned_data["label"]),
+    )
+    if charged is None:
+        return status
     assert charged.invoice is not None
     messages.success(
         request,

@@ -19,9 +19,8 @@ from flotte.fleet.services import station_create, station_update
 from flotte.telematics.models import Command
 from flotte.telematics.params import POSITION_POLICY
 from flotte.telematics.selectors import vehicle_state_for
-from flotte.web.errors import add_to_form
 from flotte.web.manage_forms_fleet import StationForm
-from flotte.web.views.manage import Console, manager_page, refusal_status
+from flotte.web.views.manage import Console, manager_page, submit
 
 
 @manager_page
@@ -105,13 +104,12 @@ def station_new(request: HttpRequest, console: Console) -> HttpResponse:
     if request.method != "POST":
         return _render_station_form(request, console, StationForm(organisation=org), None)
     form = StationForm(request.POST, organisation=org)
-    if not form.is_valid():
-        return _render_station_form(request, console, form, None, status=400)
-    try:
-        station = station_create(actor=console.user, organisation=org, **form.service_fields())
-    except ServiceError as error:
-        add_to_form(form, error)
-        return _render_station_form(request, console, form, None, status=refusal_status(error))
+    station, status = submit(
+        form,
+        lambda: station_create(actor=console.user, organisation=org, **form.service_fields()),
+    )
+    if station is None:
+        return _render_station_form(request, console, form, None, status=status)
     messages.success(request, _("Station “%(name)s” added.") % {"name": station.name})
     return redirect("web:manage_fleet", org.pk)
 
@@ -127,13 +125,12 @@ def station_edit(request: HttpRequest, console: Console, station_id: int) -> Htt
         form = StationForm(initial=StationForm.initial_for(station), organisation=org)
         return _render_station_form(request, console, form, station)
     form = StationForm(request.POST, organisation=org)
-    if not form.is_valid():
-        return _render_station_form(request, console, form, station, status=400)
-    try:
-        station_update(actor=console.user, station=station, **form.service_fields())
-    except ServiceError as error:
-        add_to_form(form, error)
+    saved, status = submit(
+        form,
+        lambda: station_update(actor=console.user, station=station, **form.service_fields()),
+    )
+    if saved is None:
         station.refresh_from_db()
-        return _render_station_form(request, console, form, station, status=refusal_status(error))
+        return _render_station_form(request, console, form, station, status=status)
     messages.success(request, _("Station “%(name)s” saved.") % {"name": station.name})
     return redirect("web:manage_fleet", org.pk)

@@ -33,7 +33,7 @@ from flotte.web.manage_forms_fleet import (
     VehicleForm,
     VehicleStatusForm,
 )
-from flotte.web.views.manage import Console, manager_page, refusal_status
+from flotte.web.views.manage import Console, manager_page, refusal_status, submit
 
 
 def _vehicle(console: Console, vehicle_id: int) -> Vehicle:
@@ -165,21 +165,18 @@ def vehicle_status(request: HttpRequest, console: Console, vehicle_id: int) -> H
     service (``vehicle_set_status``: the organisation's managers; audited)."""
     vehicle = _vehicle(console, vehicle_id)
     form = VehicleStatusForm(request.POST)
-    if not form.is_valid():
-        return _render_vehicle(request, console, vehicle, status=400, status_form=form)
-    try:
-        vehicle_set_status(
+    changed, status = submit(
+        form,
+        lambda: vehicle_set_status(
             actor=console.user,
             vehicle=vehicle,
             status=form.cleaned_data["status"],
             note=form.cleaned_data["note"],
-        )
-    except ServiceError as error:
-        add_to_form(form, error)
+        ),
+    )
+    if changed is None:
         vehicle.refresh_from_db()
-        return _render_vehicle(
-            request, console, vehicle, status=refusal_status(error), status_form=form
-        )
+        return _render_vehicle(request, console, vehicle, status=status, status_form=form)
     messages.success(request, _("Status: %(status)s.") % {"status": vehicle.get_status_display()})
     return redirect("web:manage_vehicle", console.organisation.pk, vehicle.pk)
 
@@ -192,20 +189,17 @@ def vehicle_incident(request: HttpRequest, console: Console, vehicle_id: int) ->
     managers; audited)."""
     vehicle = _vehicle(console, vehicle_id)
     form = IncidentForm(request.POST)
-    if not form.is_valid():
-        return _render_vehicle(request, console, vehicle, status=400, incident_form=form)
-    try:
-        incident = incident_report(
+    incident, status = submit(
+        form,
+        lambda: incident_report(
             actor=console.user,
             vehicle=vehicle,
             kind=form.cleaned_data["kind"],
             description=form.cleaned_data["description"],
-        )
-    except ServiceError as error:
-        add_to_form(form, error)
-        return _render_vehicle(
-            request, console, vehicle, status=refusal_status(error), incident_form=form
-        )
+        ),
+    )
+    if incident is None:
+        return _render_vehicle(request, console, vehicle, status=status, incident_form=form)
     return redirect("web:manage_incident", console.organisation.pk, incident.pk)
 
 
@@ -231,14 +225,12 @@ def vehicle_new(request: HttpRequest, console: Console) -> HttpResponse:
     if request.method != "POST":
         return _render_form(request, console, VehicleForm(organisation=org), None)
     form = VehicleForm(request.POST, organisation=org)
-    if not form.is_valid():
-        return _render_form(request, console, form, None, status=400)
-    fields = form.service_fields()
-    try:
-        vehicle = vehicle_create(actor=console.user, organisation=org, **fields)
-    except ServiceError as error:
-        add_to_form(form, error)
-        return _render_form(request, console, form, None, status=refusal_status(error))
+    vehicle, status = submit(
+        form,
+        lambda: vehicle_create(actor=console.user, organisation=org, **form.service_fields()),
+    )
+    if vehicle is None:
+        return _render_form(request, console, form, None, status=status)
     messages.success(request, _("Vehicle %(plate)s added.") % {"plate": vehicle.plate})
     return redirect("web:manage_vehicle", org.pk, vehicle.pk)
 
@@ -253,15 +245,12 @@ def vehicle_edit(request: HttpRequest, console: Console, vehicle_id: int) -> Htt
         form = VehicleForm(initial=VehicleForm.initial_for(vehicle), organisation=org)
         return _render_form(request, console, form, vehicle)
     form = VehicleForm(request.POST, organisation=org)
-    if not form.is_valid():
-        return _render_form(request, console, form, vehicle, status=400)
-    try:
-        vehicle_update(actor=console.user, vehicle=vehicle, **form.service_fields())
-    except ServiceError as error:
-        add_to_form(form, error)
-        return _render_form(
-            request, console, form, _vehicle(console, vehicle_id), status=refusal_status(error)
-        )
+    saved, status = submit(
+        form,
+        lambda: vehicle_update(actor=console.user, vehicle=vehicle, **form.service_fields()),
+    )
+    if saved is None:
+        return _render_form(request, console, form, _vehicle(console, vehicle_id), status=status)
     messages.success(request, _("Vehicle %(plate)s saved.") % {"plate": vehicle.plate})
     return redirect("web:manage_vehicle", org.pk, vehicle.pk)
 
