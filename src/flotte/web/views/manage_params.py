@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from flotte.accounts.models import Community, ParameterValue, UserGroup
-from flotte.accounts.parameters import Parameter, param_set, param_unset, registry
+from flotte.accounts.parameters import (
+    Parameter,
+    param_set,
+    param_snapshot,
+    param_unset,
+    registry,
+)
 from flotte.core.errors import ServiceError, ValidationFailed
 from flotte.fleet.models import Vehicle
 from flotte.web.errors import add_to_form, explain
@@ -97,6 +103,10 @@ def _render(
         )
     if query is None:
         query = request.GET.get("q", "").strip().lower()
+    with param_snapshot():  # the previews read the organisation's values once
+        effects = {
+            key: preview(key, console.organisation) for key in registry() if has_preview(key)
+        }
     modules: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for key, parameter in sorted(registry().items()):
         description = _describe(parameter)
@@ -104,9 +114,8 @@ def _render(
             continue
         module = parameter.module.split(".")[1] if parameter.module.count(".") >= 2 else ""
         form = forms.get(key) or ParameterForm(parameter=parameter, targets=targets, prefix=key)
-        effect = None
-        if has_preview(key):
-            effect = preview(key, console.organisation)
+        effect = effects.get(key)
+        if effect is not None:
             form.fields["value"].widget.attrs.update(
                 {
                     "hx-get": reverse(
